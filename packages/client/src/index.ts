@@ -1,0 +1,18 @@
+/**
+ * `@specter/client`: the Specter socket client for browsers and Node. No runtime
+ * dependencies; served to browsers as ES modules after type-stripping.
+ *
+ * @since 0.1.0
+ */
+export { connect, type ConnectOptions, type SocketClient, type Status } from "./Client.ts"
+export { SocketAckError, type SocketAckErrorCode } from "./SocketAckError.ts"
+export { backoffDelay, defaultReconnect, makeBackoff, type Backoff, type ReconnectOptions } from "./Backoff.ts"
+export {
+  decodeFrame,
+  encodeFrame,
+  type AckFailure,
+  type ClientFrame,
+  type ServerError,
+  type ServerFrame
+} from "./Protocol.ts"
+export type { WebSocketConstructor, WebSocketLike } from "./WebSocketLike.ts"
