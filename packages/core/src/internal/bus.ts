@@ -1,0 +1,237 @@
+/**
+ * The bus implementation: a copy-on-write table of listeners per event name, each
+ * listener a fiber draining its own bounded `Mailbox`. `emit` only offers to
+ * mailboxes, so it never waits for a listener and costs O(listeners).
+ *
+ * @internal
+ */
+import { Cause, Effect, Scope } from "effect"
+import { Mailbox, type OverflowStrategy } from "./mailbox.ts"
+
+/** One delivery that `emitAndWait` is waiting for: counts down as listeners finish. */
+export class Acknowledged {
+  readonly payload: unknown
+  private remaining: number
+  private readonly done: () => void
+  constructor(payload: unknown, listeners: number, done: () => void) {
+    this.payload = payload
+    this.remaining = listeners
+    this.done = done
+  }
+  settle(): void {
+    if (--this.remaining === 0) this.done()
+  }
+}
+
+export type Handler =
+  | { readonly _tag: "Effect"; readonly run: (payload: any) => Effect.Effect<void, unknown> }
+  | { readonly _tag: "Sync"; readonly run: (payload: any) => void }
+
+export interface ListenerOptions {
+  readonly label?: string | undefined
+  readonly capacity?: number | undefined
+  readonly strategy?: OverflowStrategy | undefined
+  readonly once?: boolean | undefined
+}
+
+/** Default mailbox capacity per listener (messages). */
+export const DEFAULT_CAPACITY = 16_384
+
+let nextListenerId = 0
+
+const settleIfAcknowledged = (message: unknown) => {
+  if (message instanceof Acknowledged) message.settle()
+}
+
+export class ListenerEntry {
+  readonly id = ++nextListenerId
+  readonly event: string
+  readonly label: string
+  readonly once: boolean
+  readonly mailbox: Mailbox<unknown>
+  delivered = 0
+  failed = 0
+  /** Drops already reported in the log. */
+  reportedDrops = 0
+  /** The batch being handled and the position in it (for release on interruption). */
+  batch: Array<unknown> = []
+  index = 0
+  constructor(event: string, options: ListenerOptions) {
+    this.event = event
+    this.label = options.label ?? `listener#${this.id}`
+    this.once = options.once ?? false
+    this.mailbox = new Mailbox(options.capacity ?? DEFAULT_CAPACITY, options.strategy ?? "sliding", settleIfAcknowledged)
+  }
+
+  /** Takes the next batch from the mailbox. */
+  next(): Array<unknown> {
+    this.batch = this.mailbox.drain()
+    this.index = 0
+    return this.batch
+  }
+
+  /** Drops whatever was not handled, so that no `emitAndWait` waits for it. */
+  release(): void {
+    this.mailbox.close(true)
+    const { batch, index } = this
+    this.batch = []
+    for (let i = index; i < batch.length; i++) settleIfAcknowledged(batch[i])
+  }
+}
+
+const EMPTY: ReadonlyArray<ListenerEntry> = []
+
+export class BusState {
+  private readonly table = new Map<string, ReadonlyArray<ListenerEntry>>()
+
+  listenersOf(event: string): ReadonlyArray<ListenerEntry> {
+    return this.table.get(event) ?? EMPTY
+  }
+
+  add(entry: ListenerEntry): void {
+    this.table.set(entry.event, [...this.listenersOf(entry.event), entry])
+  }
+
+  /** Unregisters `entry`; its fiber handles what it already holds, then ends. */
+  remove(entry: ListenerEntry): void {
+    const current = this.table.get(entry.event)
+    if (current !== undefined && current.includes(entry)) {
+      const next = current.filter((e) => e !== entry)
+      if (next.length === 0) this.table.delete(entry.event)
+      else this.table.set(entry.event, next)
+    }
+    entry.mailbox.close()
+  }
+
+  /** Offers `message` to every listener of `event`; returns how many accepted it. */
+  offer(event: string, message: unknown): number {
+    const listeners = this.table.get(event)
+    if (listeners === undefined) return 0
+    let accepted = 0
+    for (let i = 0; i < listeners.length; i++) {
+      const entry = listeners[i]!
+      if (entry.mailbox.offer(message)) accepted++
+      if (entry.once) this.remove(entry)
+    }
+    return accepted
+  }
+
+  count(event?: string): number {
+    if (event !== undefined) return this.listenersOf(event).length
+    let total = 0
+    for (const entries of this.table.values()) total += entries.length
+    return total
+  }
+
+  all(): ReadonlyArray<ListenerEntry> {
+    const out: Array<ListenerEntry> = []
+    for (const entries of this.table.values()) out.push(...entries)
+    return out
+  }
+}
+
+const logFailure = (entry: ListenerEntry, cause: Cause.Cause<unknown>) =>
+  Effect.logError(`bus listener '${entry.label}' failed on '${entry.event}'`, cause).pipe(
+    Effect.annotateLogs({ event: entry.event, listener: entry.label })
+  )
+
+const logDrops = (entry: ListenerEntry, drops: number) =>
+  Effect.logWarning(
+    `bus listener '${entry.label}' fell behind on '${entry.event}': ${drops} event(s) dropped (${entry.mailbox.strategy}, capacity ${entry.mailbox.capacity})`
+  ).pipe(Effect.annotateLogs({ event: entry.event, listener: entry.label }))
+
+/** Runs a sync handler over the entry's batch; returns the errors it threw, in order. */
+const runSyncBatch = (entry: ListenerEntry, run: (payload: unknown) => void) => {
+  const batch = entry.batch
+  let errors: Array<unknown> | undefined
+  while (entry.index < batch.length) {
+    const message = batch[entry.index++]
+    try {
+      if (message instanceof Acknowledged) {
+        try {
+          run(message.payload)
+        } finally {
+          message.settle()
+        }
+      } else run(message)
+      entry.delivered++
+    } catch (error) {
+      entry.failed++
+      ;(errors ??= []).push(error)
+    }
+  }
+  return errors
+}
+
+/**
+ * Runs an Effect handler over the entry's batch. A failure of one message is logged
+ * and the batch goes on from the next message; an interruption ends the batch.
+ */
+const runEffectBatch = (
+  entry: ListenerEntry,
+  run: (payload: unknown) => Effect.Effect<void, unknown>
+): Effect.Effect<void> => {
+  const batch = entry.batch
+  const from = (): Effect.Effect<void> =>
+    Effect.whileLoop({
+      while: () => entry.index < batch.length,
+      body: () => {
+        const message = batch[entry.index++]
+        if (message instanceof Acknowledged) {
+          return Effect.ensuring(run(message.payload), Effect.sync(() => message.settle()))
+        }
+        return run(message)
+      },
+      step: () => {
+        entry.delivered++
+      }
+    }).pipe(
+      Effect.catchCause((cause) => {
+        if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+        entry.failed++
+        return Effect.andThen(logFailure(entry, cause), Effect.suspend(from))
+      })
+    )
+  return from()
+}
+
+/** The fiber body of one listener: wait, drain, handle, until closed and empty. */
+export const listenerLoop = (entry: ListenerEntry, handler: Handler): Effect.Effect<void> => {
+  const { mailbox } = entry
+  const handle: Effect.Effect<void> = Effect.suspend(() => {
+    entry.next()
+    if (handler._tag === "Effect") return runEffectBatch(entry, handler.run)
+    const errors = runSyncBatch(entry, handler.run)
+    if (errors === undefined) return Effect.void
+    return Effect.forEach(errors, (error) => logFailure(entry, Cause.die(error)), { discard: true })
+  })
+  const step = Effect.suspend(() => {
+    const drops = mailbox.dropped - entry.reportedDrops
+    if (drops === 0) return handle
+    entry.reportedDrops = mailbox.dropped
+    return Effect.andThen(logDrops(entry, drops), handle)
+  })
+  return Effect.whileLoop({
+    while: () => !mailbox.isClosed || mailbox.size > 0,
+    body: () => Effect.andThen(mailbox.awaitMessages, step),
+    step: () => {}
+  })
+}
+
+export const register = (
+  state: BusState,
+  event: string,
+  handler: Handler,
+  options: ListenerOptions
+): Effect.Effect<ListenerEntry, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const entry = new ListenerEntry(event, options)
+    yield* Scope.addFinalizer(scope, Effect.sync(() => {
+      state.remove(entry)
+      entry.release()
+    }))
+    state.add(entry)
+    yield* Effect.forkIn(listenerLoop(entry, handler), scope, { startImmediately: true })
+    return entry
+  })
