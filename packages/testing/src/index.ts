@@ -1,0 +1,8 @@
+/**
+ * @specter/testing: test layers and helpers for Specter applications.
+ * Socket helpers live in `@specter/testing/server`.
+ *
+ * @since 0.1.0
+ */
+export * as TestLogger from "./TestLogger.ts"
+export * as TestSpecter from "./TestSpecter.ts"
