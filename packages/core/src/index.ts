@@ -1,0 +1,12 @@
+/**
+ * @specter/core: the Specter runtime without HTTP.
+ *
+ * @since 0.1.0
+ */
+export * as Bus from "./Bus.ts"
+export * as Field from "./Field.ts"
+export * as Registry from "./Registry.ts"
+export * as Service from "./Service.ts"
+export * as ServiceManager from "./ServiceManager.ts"
+export * as Specter from "./Specter.ts"
+export * as Store from "./Store.ts"

@@ -1,0 +1,232 @@
+/**
+ * The Service runtime: one root `Scope` per service, split into sub-scopes. Scope
+ * finalizers run in reverse order of creation, so creating them in the order
+ *
+ *   stopped signal, directory entry, cleanups, children, listeners, tasks, timers, onStop
+ *
+ * makes stopping run the `onStop` hooks, interrupt timers, then tasks, remove bus
+ * listeners, stop children newest first, run cleanups LIFO, leave the directory and
+ * only then signal `stopped`: the original's `stop()` order (SVC-19), by construction.
+ *
+ * @internal
+ */
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberMap, Schedule, Scope, SubscriptionRef } from "effect"
+import type * as Bus from "../Bus.ts"
+import type { ServiceHealth, Service as ServiceManagerService } from "../ServiceManager.ts"
+import type { Service, ServiceStatus, Task, TaskOptions } from "../Service.ts"
+import { ServiceNotRunning, ServiceStartError } from "../ServiceError.ts"
+import { subscribe as subscribeRef } from "./subscribe.ts"
+
+class TaskImpl implements Task {
+  readonly id: string
+  readonly kind: Task["kind"]
+  readonly label: string
+  /** A timeout whose callback has started can no longer be cancelled. */
+  fired = false
+  constructor(id: string, kind: Task["kind"], label: string) {
+    this.id = id
+    this.kind = kind
+    this.label = label
+  }
+}
+
+const logFailure = (service: string, what: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchCause(effect, (cause) =>
+    Cause.hasInterruptsOnly(cause)
+      ? Effect.failCause(cause as Cause.Cause<never>)
+      : Effect.logError(`service '${service}': ${what} failed`, cause))
+
+export const start = <S extends object, A, E, R>(
+  name: string,
+  initial: S,
+  build: (self: Service<S>) => Effect.Effect<A, E, R>,
+  bus: Bus.Service,
+  manager: ServiceManagerService
+): Effect.Effect<readonly [Service<S>, A], ServiceStartError, Scope.Scope | Exclude<R, Scope.Scope>> =>
+  Effect.gen(function*() {
+    const parent = yield* Effect.scope
+    const root = yield* Scope.fork(parent, "sequential")
+    const ref = yield* SubscriptionRef.make(initial)
+    const stopped = yield* Deferred.make<void>()
+    let status: ServiceStatus = "starting"
+    let startedAt: number | undefined
+    let stoppedAt: number | undefined
+    let closing = false
+    let taskCount = 0
+    let listenerCount = 0
+    let childCount = 0
+    const onStopHooks: Array<Effect.Effect<void, unknown>> = []
+    const annotate = Effect.annotateLogs({ service: name })
+
+    yield* Scope.addFinalizer(
+      root,
+      Effect.flatMap(Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe())), (now) => {
+        status = "stopped"
+        stoppedAt = now
+        return Effect.andThen(Deferred.succeed(stopped, undefined), Effect.logDebug(`service '${name}' stopped`))
+      })
+    )
+    yield* Scope.provide(manager.register({ name, health: Effect.suspend(() => health) }), root).pipe(
+      Effect.catchTag("DuplicateService", (error) =>
+        Effect.andThen(
+          Scope.close(root, Exit.fail(error)),
+          Effect.fail(new ServiceStartError({ service: name, cause: Cause.fail(error) }))
+        ))
+    )
+    const cleanups = yield* Scope.fork(root, "sequential")
+    const children = yield* Scope.fork(root, "sequential")
+    const listeners = yield* Scope.fork(root, "sequential")
+    const tasks = yield* Scope.provide(FiberMap.make<string>(), root)
+    const timers = yield* Scope.provide(FiberMap.make<string>(), root)
+    yield* Scope.addFinalizer(
+      root,
+      Effect.suspend(() => {
+        status = "stopping"
+        return Effect.forEach(onStopHooks.reverse(), (hook) => logFailure(name, "onStop hook")(hook), {
+          discard: true
+        })
+      })
+    )
+
+    const guard = (operation: string) =>
+      Effect.suspend(() =>
+        status === "starting" || status === "running"
+          ? Effect.void
+          : Effect.fail(new ServiceNotRunning({ service: name, status, operation }))
+      )
+
+    const fork = <X, Y, Z>(
+      map: FiberMap.FiberMap<string>,
+      kind: Task["kind"],
+      operation: string,
+      options: TaskOptions | undefined,
+      body: (task: TaskImpl) => Effect.Effect<X, Y, Z>
+    ): Effect.Effect<Task, ServiceNotRunning, Z> =>
+      Effect.andThen(
+        guard(operation),
+        Effect.suspend(() => {
+          const task = new TaskImpl(`${kind}_${(++taskCount).toString(16).padStart(8, "0")}`, kind, options?.label ?? kind)
+          return Effect.as(FiberMap.run(map, task.id, annotate(body(task))), task as Task)
+        })
+      )
+
+    const subscribe: Service<S>["subscribe"] = (handler, options) =>
+      subscribeRef(ref, `service '${name}'`, handler, options, Deferred.await(stopped))
+
+    const stop: Effect.Effect<void> = Effect.suspend(() => {
+      if (!closing) {
+        closing = true
+        if (status === "starting" || status === "running") status = "stopping"
+        // Closed on a fiber of its own, so that a stop from inside one of the
+        // service's fibers (which the close interrupts) cannot deadlock.
+        return Effect.andThen(Effect.forkDetach(Scope.close(root, Exit.void)), Deferred.await(stopped))
+      }
+      return Deferred.await(stopped)
+    })
+
+    const health: Effect.Effect<ServiceHealth> = Effect.gen(function*() {
+      const now = yield* Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
+      return {
+        name,
+        status,
+        uptimeMs: startedAt === undefined ? 0 : (stoppedAt ?? now) - startedAt,
+        fibers: yield* FiberMap.size(tasks),
+        timers: yield* FiberMap.size(timers),
+        listeners: status === "stopped" ? 0 : listenerCount,
+        children: status === "stopped" ? 0 : childCount,
+        state: SubscriptionRef.getUnsafe(ref)
+      }
+    })
+
+    const cancelIn = (map: FiberMap.FiberMap<string>, task: TaskImpl) =>
+      Effect.suspend(() => {
+        if (task.fired) return Effect.void
+        const fiber = FiberMap.getUnsafe(map, task.id)
+        if (fiber._tag === "None") return Effect.void
+        // Cancelling from inside the task itself: interrupt it at its next suspension.
+        if (fiber.value === Fiber.getCurrent()) return Effect.asVoid(Effect.forkDetach(FiberMap.remove(map, task.id)))
+        return FiberMap.remove(map, task.id)
+      })
+
+    const self: Service<S> = {
+      name,
+      status: Effect.sync(() => status),
+      get: SubscriptionRef.get(ref),
+      setState: (partial) => SubscriptionRef.update(ref, (s) => ({ ...s, ...partial })),
+      update: (f) => SubscriptionRef.update(ref, f),
+      changes: SubscriptionRef.changes(ref),
+      subscribe,
+      spawn: (effect, options) => fork(tasks, "task", "spawn", options, () => logFailure(name, `task '${options?.label ?? "task"}'`)(effect)),
+      spawnLater: (delay, effect, options) =>
+        fork(tasks, "task", "spawnLater", options, () =>
+          Effect.delay(logFailure(name, `task '${options?.label ?? "task"}'`)(effect), delay)),
+      interval: (period, effect, options) =>
+        fork(timers, "interval", "interval", options, () =>
+          Effect.schedule(
+            logFailure(name, `interval '${options?.label ?? "interval"}'`)(effect),
+            Schedule.spaced(Duration.fromInputUnsafe(period))
+          )),
+      timeout: (delay, effect, options) =>
+        fork(timers, "timeout", "timeout", options, (task) =>
+          Effect.andThen(
+            Effect.sleep(delay),
+            Effect.suspend(() => {
+              task.fired = true
+              return logFailure(name, `timeout '${options?.label ?? "timeout"}'`)(effect)
+            })
+          )),
+      cancel: (task) =>
+        task instanceof TaskImpl ? cancelIn(task.kind === "task" ? tasks : timers, task) : Effect.void,
+      listen: (event, handler, options) =>
+        Effect.andThen(
+          guard("listen"),
+          Effect.suspend(() => {
+            listenerCount++
+            return Scope.provide(bus.listen(event, handler, { label: `${name}:${typeof event === "string" ? event : event.name}`, ...options }), listeners)
+          })
+        ),
+      on: (event, handler, options) =>
+        Effect.andThen(
+          guard("on"),
+          Effect.suspend(() => {
+            listenerCount++
+            return Scope.provide(bus.on(event, handler, { label: `${name}:${typeof event === "string" ? event : event.name}`, ...options }), listeners)
+          })
+        ),
+      emit: bus.emit,
+      adopt: (child) =>
+        Effect.andThen(
+          guard("adopt"),
+          Effect.suspend(() => {
+            const scope = Scope.forkUnsafe(children, "sequential")
+            childCount++
+            return child.pipe(
+              Scope.provide(scope),
+              Effect.onError((cause) => Effect.andThen(Scope.close(scope, Exit.failCause(cause)), Effect.sync(() => childCount--)))
+            )
+          })
+        ),
+      addCleanup: (finalizer) =>
+        Effect.andThen(guard("addCleanup"), Scope.addFinalizer(cleanups, logFailure(name, "cleanup")(Effect.asVoid(finalizer)))),
+      onStop: (hook) =>
+        Effect.andThen(
+          guard("onStop"),
+          Effect.sync(() => {
+            onStopHooks.push(Effect.asVoid(hook))
+          })
+        ),
+      health,
+      stop
+    }
+
+    const result = yield* build(self).pipe(
+      Scope.provide(cleanups),
+      annotate,
+      Effect.catchCause((cause) =>
+        Effect.andThen(Scope.close(root, Exit.failCause(cause)), Effect.fail(new ServiceStartError({ service: name, cause }))))
+    )
+    startedAt = yield* Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
+    if (status === "starting") status = "running"
+    yield* Effect.logDebug(`service '${name}' started`)
+    return [self, result] as const
+  })
