@@ -1,0 +1,57 @@
+/**
+ * Bus throughput: events emitted per second with 10 listeners, counting an event
+ * only once all 10 listeners have handled it, against Node's EventEmitter.
+ */
+import { Bus } from "@specter/core"
+import { Deferred, Effect } from "effect"
+import { EventEmitter } from "node:events"
+import type { Case } from "./harness.ts"
+
+const EVENTS = 200_000
+const LISTENERS = 10
+const Tick = Bus.event<number>("tick")
+
+const eventEmitter = async () => {
+  const emitter = new EventEmitter()
+  let sink = 0
+  for (let i = 0; i < LISTENERS; i++) emitter.on("tick", (n: number) => void (sink += n))
+  const start = performance.now()
+  for (let i = 0; i < EVENTS; i++) emitter.emit("tick", i)
+  return EVENTS / ((performance.now() - start) / 1000)
+}
+
+const bus = (kind: "on" | "listen") =>
+  Effect.gen(function*() {
+    const bus = yield* Bus.make
+    const done = yield* Deferred.make<void>()
+    let handled = 0
+    let sink = 0
+    const count = (n: number) => {
+      sink += n
+      if (++handled === EVENTS * LISTENERS) Deferred.doneUnsafe(done, Effect.void)
+    }
+    for (let i = 0; i < LISTENERS; i++) {
+      if (kind === "on") yield* bus.on(Tick, count)
+      else yield* bus.listen(Tick, (n) => Effect.sync(() => count(n)))
+    }
+    const start = performance.now()
+    for (let i = 0; i < EVENTS; i++) yield* bus.emit(Tick, i)
+    yield* Deferred.await(done)
+    return EVENTS / ((performance.now() - start) / 1000)
+  }).pipe(Effect.scoped, Effect.runPromise)
+
+export const cases: ReadonlyArray<Case> = [
+  {
+    name: "bus.emit to 10 `on` listeners (plain functions, delivered)",
+    subject: () => bus("on"),
+    baselineName: "EventEmitter.emit to 10 listeners",
+    baseline: eventEmitter,
+    goal: 0.25
+  },
+  {
+    name: "bus.emit to 10 `listen` listeners (Effect handlers, delivered)",
+    subject: () => bus("listen"),
+    baselineName: "EventEmitter.emit to 10 listeners",
+    baseline: eventEmitter
+  }
+]
