@@ -63,7 +63,7 @@ export const start = <S extends object, A, E, R>(
       Effect.flatMap(Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe())), (now) => {
         status = "stopped"
         stoppedAt = now
-        return Effect.andThen(Deferred.succeed(stopped, undefined), Effect.logDebug(`service '${name}' stopped`))
+        return Effect.andThen(Deferred.succeed(stopped, undefined), Effect.logInfo(`service '${name}' stopped`))
       })
     )
     yield* Scope.provide(manager.register({ name, health: Effect.suspend(() => health) }), root).pipe(
@@ -227,6 +227,6 @@ export const start = <S extends object, A, E, R>(
     )
     startedAt = yield* Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
     if (status === "starting") status = "running"
-    yield* Effect.logDebug(`service '${name}' started`)
+    yield* Effect.logInfo(`service '${name}' started`)
     return [self, result] as const
   })

@@ -1,0 +1,164 @@
+/**
+ * The application entry: composes services, controllers and extra routes with the
+ * runtime (Bus, Registry, ServiceManager), the socket endpoint, `GET /health` and
+ * the one JSON error envelope, on one Node HTTP server, and runs it with
+ * `NodeRuntime.runMain`. SIGINT and SIGTERM close every scope: services stop in
+ * the reverse of their start order. Original: `boot(app, socketio, services,
+ * handlers, controllers)` and `ServiceManager.shutdown()`.
+ *
+ * ```ts
+ * App.run({ services: [ClockLive], controllers: [ItemsLive], port: 3000 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { Specter } from "@specter/core"
+import { ByteSize, Cause, type Duration, Effect, Layer } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { createServer, STATUS_CODES } from "node:http"
+import * as Health from "./Health.ts"
+import { classify, report } from "./internal/failure.ts"
+import type { SocketIngress } from "./SocketIngress.ts"
+import * as SocketServer from "./SocketServer.ts"
+
+type AnyLayer = Layer.Any
+
+/**
+ * How to assemble an application.
+ *
+ * - `services`, `controllers`, `routes`: Layers, merged (wire dependencies between
+ *   them with `Layer.provide` as usual).
+ * - `port`: default `PORT` from the environment, else 3000. `host`: default all.
+ * - `socketPath`: the WebSocket endpoint (default `/ws`).
+ * - `maxFrameBytes`: the largest socket frame (default 1 MiB; a larger one closes
+ *   the connection with 1009). `maxBodyBytes`: the largest HTTP body (default
+ *   1 MiB; larger answers 413).
+ * - `shutdownTimeout`: how long open HTTP connections may delay shutdown
+ *   (default 1 second).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<L extends ReadonlyArray<AnyLayer> = ReadonlyArray<AnyLayer>> {
+  readonly services?: L | undefined
+  readonly controllers?: L | undefined
+  readonly routes?: L | undefined
+  readonly port?: number | undefined
+  readonly host?: string | undefined
+  readonly socketPath?: `/${string}` | undefined
+  readonly maxFrameBytes?: number | undefined
+  readonly maxBodyBytes?: number | undefined
+  readonly shutdownTimeout?: Duration.Input | undefined
+}
+
+/**
+ * What the application provides to its layers: the runtime, the socket server
+ * and ingress, the router, and the Node platform services of the HTTP server
+ * (file system, path, HTTP platform).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Provided =
+  | Specter.Runtime
+  | SocketServer.SocketServer
+  | SocketIngress
+  | HttpRouter.HttpRouter
+  | Layer.Success<ReturnType<typeof NodeHttpServer.layer>>
+
+type ErrorOf<L> = L extends Layer.Any ? Layer.Error<L> : never
+type ServicesOf<L> = L extends Layer.Any ? Layer.Services<L> : never
+
+const MiB = 1024 * 1024
+
+/**
+ * Answers every failure of every route with the JSON error envelope, and logs
+ * the ones that are server faults (with the request line).
+ */
+const errorEnvelope = (maxBodyBytes: number) =>
+  HttpRouter.middleware((app) =>
+    app.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+    // An error answer without a body (a static file that is not there) gets one too.
+    Effect.map((response) =>
+      response.status >= 400 && response.body._tag === "Empty"
+        ? HttpServerResponse.jsonUnsafe({ error: STATUS_CODES[response.status]?.toLowerCase() ?? "error" }, {
+          status: response.status,
+          headers: response.headers
+        })
+        : response
+    ),
+    Effect.catchCause((cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+      const failure = classify(cause)
+      return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+        Effect.as(
+          report(failure, cause, `${request.method} ${request.url}`),
+          HttpServerResponse.jsonUnsafe(failure.body, { status: failure.status })
+        ))
+    })
+  ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
+
+/**
+ * The application as HTTP routes, without a server: what `layer` serves. Use it
+ * in tests with `NodeHttpServer.layerTest`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const routes = <const L extends ReadonlyArray<AnyLayer>>(options: Options<L>) => {
+  const layers = [
+    ...(options.services ?? []),
+    ...(options.controllers ?? []),
+    ...(options.routes ?? []),
+    Health.route(),
+    SocketServer.route(options.socketPath ?? "/ws"),
+    errorEnvelope(options.maxBodyBytes ?? MiB)
+  ] as unknown as [Layer.Layer<never, unknown, unknown>, ...Array<Layer.Layer<never, unknown, unknown>>]
+  const app = Layer.mergeAll(...layers) as Layer.Layer<never, unknown, HttpRouter.HttpRouter>
+  const runtime = SocketServer.layer.pipe(Layer.provideMerge(Specter.layer))
+  const served = HttpRouter.serve(app, { routerConfig: { ignoreTrailingSlash: true } }).pipe(Layer.provideMerge(runtime))
+  // Built after the server, so its finalizer runs before the server waits for open
+  // connections: sockets are told to go away instead of holding shutdown up.
+  const closeSocketsFirst = Layer.effectDiscard(
+    Effect.flatMap(SocketServer.SocketServer, (sockets) => Effect.addFinalizer(() => sockets.closeAll()))
+  )
+  return closeSocketsFirst.pipe(Layer.provide(served)) as Layer.Layer<
+    never,
+    ErrorOf<L[number]>,
+    Exclude<ServicesOf<L[number]>, Provided> | import("effect/http").HttpServer.HttpServer
+  >
+}
+
+/**
+ * The whole application on a Node HTTP server listening on `port`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <const L extends ReadonlyArray<AnyLayer>>(options: Options<L>) =>
+  routes(options).pipe(
+    Layer.provide(
+      NodeHttpServer.layer(createServer, {
+        port: options.port ?? Number(process.env["PORT"] ?? 3000),
+        ...(options.host === undefined ? {} : { host: options.host }),
+        gracefulShutdownTimeout: options.shutdownTimeout ?? "1 second",
+        websocket: { maxPayload: options.maxFrameBytes ?? MiB }
+      })
+    )
+  )
+
+/**
+ * Runs the application until SIGINT or SIGTERM, then closes everything in reverse
+ * order and exits. The layers must need nothing the application does not provide
+ * (a type error otherwise).
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = <const L extends ReadonlyArray<AnyLayer>>(
+  options: Options<L> & ([Exclude<ServicesOf<L[number]>, Provided>] extends [never] ? unknown : {
+    readonly missing: Exclude<ServicesOf<L[number]>, Provided>
+  })
+): void => Layer.launch(layer(options) as Layer.Layer<never, unknown>).pipe(NodeRuntime.runMain)

@@ -1,0 +1,18 @@
+/**
+ * @specter/server: HTTP routes, the socket protocol, controllers and the app
+ * entry, on top of `@specter/core` (re-exported, so applications import from one
+ * place).
+ *
+ * @since 0.1.0
+ */
+export * from "@specter/core"
+export * as App from "./App.ts"
+export * as ClientModule from "./ClientModule.ts"
+export * as Controller from "./Controller.ts"
+export * as Health from "./Health.ts"
+export * as HttpError from "./HttpError.ts"
+export * as Route from "./Route.ts"
+export * as SocketIngress from "./SocketIngress.ts"
+export * as SocketProtocol from "./SocketProtocol.ts"
+export * as SocketServer from "./SocketServer.ts"
+export type { Session } from "./SocketSession.ts"
