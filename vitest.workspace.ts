@@ -7,5 +7,6 @@ export default [
   "packages/server",
   "packages/client",
   "packages/testing",
-  "examples/inventory"
+  "examples/inventory",
+  "examples/snippets"
 ]

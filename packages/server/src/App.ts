@@ -15,7 +15,7 @@
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Specter } from "@specter/core"
 import { ByteSize, Cause, type Duration, Effect, Layer } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpIncomingMessage, HttpRouter, type HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, STATUS_CODES } from "node:http"
 import * as Health from "./Health.ts"
 import { classify, report } from "./internal/failure.ts"
@@ -36,20 +36,26 @@ type AnyLayer = Layer.Any
  *   1 MiB; larger answers 413).
  * - `shutdownTimeout`: how long open HTTP connections may delay shutdown
  *   (default 1 second).
+ * - `logRequests`: log every request and the listen address (default true).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Options<L extends ReadonlyArray<AnyLayer> = ReadonlyArray<AnyLayer>> {
-  readonly services?: L | undefined
-  readonly controllers?: L | undefined
-  readonly routes?: L | undefined
+export interface Options<
+  S extends ReadonlyArray<AnyLayer> = ReadonlyArray<AnyLayer>,
+  C extends ReadonlyArray<AnyLayer> = ReadonlyArray<AnyLayer>,
+  Rt extends ReadonlyArray<AnyLayer> = ReadonlyArray<AnyLayer>
+> {
+  readonly services?: S | undefined
+  readonly controllers?: C | undefined
+  readonly routes?: Rt | undefined
   readonly port?: number | undefined
   readonly host?: string | undefined
   readonly socketPath?: `/${string}` | undefined
   readonly maxFrameBytes?: number | undefined
   readonly maxBodyBytes?: number | undefined
   readonly shutdownTimeout?: Duration.Input | undefined
+  readonly logRequests?: boolean | undefined
 }
 
 /**
@@ -67,8 +73,17 @@ export type Provided =
   | HttpRouter.HttpRouter
   | Layer.Success<ReturnType<typeof NodeHttpServer.layer>>
 
-type ErrorOf<L> = L extends Layer.Any ? Layer.Error<L> : never
-type ServicesOf<L> = L extends Layer.Any ? Layer.Services<L> : never
+type LayersOf<O> = O extends Options<infer S, infer C, infer Rt> ? S[number] | C[number] | Rt[number] : never
+type ErrorOf<O> = LayersOf<O> extends infer L ? L extends Layer.Any ? Layer.Error<L> : never : never
+type ServicesOf<O> = LayersOf<O> extends infer L ? L extends Layer.Any ? Layer.Services<L> : never : never
+
+/**
+ * What the layers of `O` need that the application does not provide.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Missing<O> = Exclude<ServicesOf<O>, Provided>
 
 const MiB = 1024 * 1024
 
@@ -107,7 +122,7 @@ const errorEnvelope = (maxBodyBytes: number) =>
  * @since 0.1.0
  * @category layers
  */
-export const routes = <const L extends ReadonlyArray<AnyLayer>>(options: Options<L>) => {
+export const routes = <const O extends Options<any, any, any>>(options: O) => {
   const layers = [
     ...(options.services ?? []),
     ...(options.controllers ?? []),
@@ -117,17 +132,22 @@ export const routes = <const L extends ReadonlyArray<AnyLayer>>(options: Options
     errorEnvelope(options.maxBodyBytes ?? MiB)
   ] as unknown as [Layer.Layer<never, unknown, unknown>, ...Array<Layer.Layer<never, unknown, unknown>>]
   const app = Layer.mergeAll(...layers) as Layer.Layer<never, unknown, HttpRouter.HttpRouter>
-  const runtime = SocketServer.layer.pipe(Layer.provideMerge(Specter.layer))
-  const served = HttpRouter.serve(app, { routerConfig: { ignoreTrailingSlash: true } }).pipe(Layer.provideMerge(runtime))
+  const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes }).pipe(Layer.provideMerge(Specter.layer))
+  const quiet = options.logRequests === false
+  const served = HttpRouter.serve(app, {
+    routerConfig: { ignoreTrailingSlash: true },
+    disableLogger: quiet,
+    disableListenLog: quiet
+  }).pipe(Layer.provideMerge(runtime))
   // Built after the server, so its finalizer runs before the server waits for open
   // connections: sockets are told to go away instead of holding shutdown up.
   const closeSocketsFirst = Layer.effectDiscard(
     Effect.flatMap(SocketServer.SocketServer, (sockets) => Effect.addFinalizer(() => sockets.closeAll()))
   )
-  return closeSocketsFirst.pipe(Layer.provide(served)) as Layer.Layer<
-    never,
-    ErrorOf<L[number]>,
-    Exclude<ServicesOf<L[number]>, Provided> | import("effect/http").HttpServer.HttpServer
+  return closeSocketsFirst.pipe(Layer.provideMerge(served)) as Layer.Layer<
+    Specter.Runtime | SocketServer.SocketServer | SocketIngress,
+    ErrorOf<O>,
+    Missing<O> | HttpServer.HttpServer
   >
 }
 
@@ -137,13 +157,14 @@ export const routes = <const L extends ReadonlyArray<AnyLayer>>(options: Options
  * @since 0.1.0
  * @category layers
  */
-export const layer = <const L extends ReadonlyArray<AnyLayer>>(options: Options<L>) =>
+export const layer = <const O extends Options<any, any, any>>(options: O) =>
   routes(options).pipe(
     Layer.provide(
       NodeHttpServer.layer(createServer, {
         port: options.port ?? Number(process.env["PORT"] ?? 3000),
         ...(options.host === undefined ? {} : { host: options.host }),
         gracefulShutdownTimeout: options.shutdownTimeout ?? "1 second",
+        // ws refuses larger frames before buffering them; SocketServer checks too.
         websocket: { maxPayload: options.maxFrameBytes ?? MiB }
       })
     )
@@ -157,8 +178,6 @@ export const layer = <const L extends ReadonlyArray<AnyLayer>>(options: Options<
  * @since 0.1.0
  * @category running
  */
-export const run = <const L extends ReadonlyArray<AnyLayer>>(
-  options: Options<L> & ([Exclude<ServicesOf<L[number]>, Provided>] extends [never] ? unknown : {
-    readonly missing: Exclude<ServicesOf<L[number]>, Provided>
-  })
+export const run = <const O extends Options<any, any, any>>(
+  options: O & ([Missing<O>] extends [never] ? unknown : { readonly missing: Missing<O> })
 ): void => Layer.launch(layer(options) as Layer.Layer<never, unknown>).pipe(NodeRuntime.runMain)

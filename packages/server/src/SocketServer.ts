@@ -84,6 +84,8 @@ export class SocketServer extends Context.Service<SocketServer, Service>()("@spe
 class SessionImpl implements Session {
   readonly sid = randomUUID()
   route: string | undefined = undefined
+  /** False once the server decided to close the connection: later frames are ignored. */
+  open = true
   readonly topics = new Set<string>()
   readonly send: (frame: string) => Effect.Effect<void>
   readonly close: (code: number, reason: string) => Effect.Effect<void>
@@ -120,13 +122,25 @@ const sendAll = (sessions: Iterable<SessionImpl>, frame: string) => {
 }
 
 /**
+ * Options of the socket server. `maxFrameBytes` is the largest inbound frame
+ * (UTF-8 bytes, default 1 MiB); a larger one closes its connection with 1009.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly maxFrameBytes?: number | undefined
+}
+
+/**
  * Builds the session hub; needs the `SocketIngress` to dispatch to and the `Bus`
  * to announce connections on.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, SocketIngress | Bus.Bus> = Effect.gen(function*() {
+export const make = (options: Options = {}): Effect.Effect<Service, never, SocketIngress | Bus.Bus> => Effect.gen(function*() {
+  const maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024
   const ingress = yield* SocketIngress
   const bus = yield* Bus.Bus
   const sessions = new Map<string, SessionImpl>()
@@ -137,6 +151,10 @@ export const make: Effect.Effect<Service, never, SocketIngress | Bus.Bus> = Effe
     session.send(id === undefined ? Protocol.error(error.code, error.message) : Protocol.ackError(id, error))
 
   const handle = (session: SessionImpl, text: string): Effect.Effect<void> => {
+    if (text.length > maxFrameBytes / 3 && Buffer.byteLength(text, "utf8") > maxFrameBytes) {
+      session.open = false
+      return session.close(1009, `frame larger than ${maxFrameBytes} bytes`)
+    }
     const parsed = Protocol.parse(text)
     if (Result.isFailure(parsed)) return reply(session, parsed.failure.id, parsed.failure)
     const frame = parsed.success
@@ -184,9 +202,13 @@ export const make: Effect.Effect<Service, never, SocketIngress | Bus.Bus> = Effe
       )
       yield* bus.emit(Connected, { sid: session.sid })
       // Frames of one session are handled in order; other sessions are not affected.
-      return yield* Effect.forever(
-        Effect.flatMap(pull, (frames) => Effect.forEach(frames, (text) => handle(session, text), { discard: true }))
-      )
+      yield* Effect.whileLoop({
+        while: () => session.open,
+        body: () =>
+          Effect.flatMap(pull, (frames) =>
+            Effect.forEach(frames, (text) => (session.open ? handle(session, text) : Effect.void), { discard: true })),
+        step: () => {}
+      })
     }).pipe(Effect.catchTag("SocketError", () => Effect.void))
 
   return {
@@ -217,9 +239,8 @@ export const make: Effect.Effect<Service, never, SocketIngress | Bus.Bus> = Effe
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SocketServer | SocketIngress, never, Bus.Bus> = Layer.effect(SocketServer, make).pipe(
-  Layer.provideMerge(Ingress.layer)
-)
+export const layer = (options: Options = {}): Layer.Layer<SocketServer | SocketIngress, never, Bus.Bus> =>
+  Layer.effect(SocketServer, make(options)).pipe(Layer.provideMerge(Ingress.layer))
 
 /**
  * The WebSocket endpoint at `path` (default `/ws`) on the application's router.

@@ -140,45 +140,57 @@ const logDrops = (entry: ListenerEntry, drops: number) =>
     `bus listener '${entry.label}' fell behind on '${entry.event}': ${drops} event(s) dropped (${entry.mailbox.strategy}, capacity ${entry.mailbox.capacity})`
   ).pipe(Effect.annotateLogs({ event: entry.event, listener: entry.label }))
 
-/** Runs a sync handler over the entry's batch; returns the errors it threw, in order. */
+/**
+ * Runs a sync handler over the entry's batch. Returns the errors it threw, in
+ * order, and the acknowledgements to settle once those errors are logged.
+ */
 const runSyncBatch = (entry: ListenerEntry, run: (payload: unknown) => void) => {
   const batch = entry.batch
   let errors: Array<unknown> | undefined
+  let acks: Array<Acknowledged> | undefined
   while (entry.index < batch.length) {
     const message = batch[entry.index++]
+    const acknowledged = message instanceof Acknowledged
     try {
-      if (message instanceof Acknowledged) {
-        try {
-          run(message.payload)
-        } finally {
-          message.settle()
-        }
-      } else run(message)
+      run(acknowledged ? message.payload : message)
       entry.delivered++
     } catch (error) {
       entry.failed++
       ;(errors ??= []).push(error)
     }
+    if (acknowledged) (acks ??= []).push(message)
   }
-  return errors
+  return { errors, acks }
+}
+
+const settleAll = (acks: Array<Acknowledged> | undefined) => {
+  if (acks !== undefined) for (const ack of acks) ack.settle()
 }
 
 /**
  * Runs an Effect handler over the entry's batch. A failure of one message is logged
- * and the batch goes on from the next message; an interruption ends the batch.
+ * and the batch goes on from the next message; an interruption ends the batch. An
+ * acknowledged message settles only after its failure (if any) is logged.
  */
 const runEffectBatch = (
   entry: ListenerEntry,
   run: (payload: unknown) => Effect.Effect<void, unknown>
 ): Effect.Effect<void> => {
   const batch = entry.batch
+  const isolated = (payload: unknown) =>
+    Effect.catchCause(run(payload), (cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+      entry.failed++
+      entry.delivered--
+      return logFailure(entry, cause)
+    })
   const from = (): Effect.Effect<void> =>
     Effect.whileLoop({
       while: () => entry.index < batch.length,
       body: () => {
         const message = batch[entry.index++]
         if (message instanceof Acknowledged) {
-          return Effect.ensuring(run(message.payload), Effect.sync(() => message.settle()))
+          return Effect.ensuring(isolated(message.payload), Effect.sync(() => message.settle()))
         }
         return run(message)
       },
@@ -201,9 +213,12 @@ export const listenerLoop = (entry: ListenerEntry, handler: Handler): Effect.Eff
   const handle: Effect.Effect<void> = Effect.suspend(() => {
     entry.next()
     if (handler._tag === "Effect") return runEffectBatch(entry, handler.run)
-    const errors = runSyncBatch(entry, handler.run)
-    if (errors === undefined) return Effect.void
-    return Effect.forEach(errors, (error) => logFailure(entry, Cause.die(error)), { discard: true })
+    const { acks, errors } = runSyncBatch(entry, handler.run)
+    if (errors === undefined) return Effect.sync(() => settleAll(acks))
+    return Effect.ensuring(
+      Effect.forEach(errors, (error) => logFailure(entry, Cause.die(error)), { discard: true }),
+      Effect.sync(() => settleAll(acks))
+    )
   })
   const step = Effect.suspend(() => {
     const drops = mailbox.dropped - entry.reportedDrops

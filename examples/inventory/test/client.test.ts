@@ -1,0 +1,80 @@
+/**
+ * The client package against the real server: acks, topics, and a reconnect
+ * after the server restarts on the same port (topics re-joined, emits made while
+ * offline delivered).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { connect, type SocketClient } from "@specter/client"
+import { App } from "@specter/server"
+import { Effect, Exit, Layer, Scope } from "effect"
+import { createServer } from "node:net"
+import { options } from "../src/app.ts"
+
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    server.close(() => resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0)))
+  })
+})
+
+const startServer = (port: number) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    yield* Layer.buildWithScope(App.layer({ ...options, port, host: "127.0.0.1", logRequests: false }), scope)
+    return scope
+  })
+
+/** Listens from the moment it is called (not when the Effect runs), so nothing is missed. */
+const status = (client: SocketClient, wanted: string) => {
+  const reached = new Promise<void>((resolve) => {
+    if (client.status === wanted) return resolve()
+    const off = client.onStatus((s) => {
+      if (s === wanted) {
+        off()
+        resolve()
+      }
+    })
+  })
+  return Effect.promise(() => reached)
+}
+
+const nextEvent = (client: SocketClient, event: string) => {
+  const received = new Promise<any>((resolve) => {
+    const off = client.on(event, (payload) => {
+      off()
+      resolve(payload)
+    })
+  })
+  return Effect.promise(() => received)
+}
+
+describe("client against the server", () => {
+  it.live("emit is acked, topic events arrive, and after a server restart the client reconnects and re-joins", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      let server = yield* startServer(port)
+      const client = connect(`ws://127.0.0.1:${port}/ws`, { reconnect: { initialDelay: 20, maxDelay: 100 } })
+      yield* Effect.addFinalizer(() => Effect.sync(() => client.close()))
+      client.join("items")
+      yield* status(client, "open")
+
+      const changed = nextEvent(client, "items:changed")
+      const ack: any = yield* Effect.promise(() => client.emit("items:add", { name: "before", quantity: "1" }))
+      assert.strictEqual(ack.name, "before")
+      assert.strictEqual((yield* changed).items.length, 1)
+      const rejected: any = yield* Effect.promise(() => client.emit("items:add", { quantity: 1 }).catch((e) => e))
+      assert.deepStrictEqual([rejected.code, Object.keys(rejected.fields)], ["validation", ["name"]])
+
+      const closed = status(client, "closed")
+      yield* Scope.close(server, Exit.void)
+      yield* closed
+      const offline = client.emit("items:add", { name: "queued while offline", quantity: 2 })
+      server = yield* startServer(port)
+      const afterRestart = nextEvent(client, "items:changed")
+      const queued: any = yield* Effect.promise(() => offline)
+      assert.strictEqual(queued.name, "queued while offline")
+      assert.deepStrictEqual((yield* afterRestart).items.map((i: any) => i.name), ["queued while offline"])
+      yield* Scope.close(server, Exit.void)
+    }).pipe(Effect.scoped), 15_000)
+})

@@ -1,0 +1,89 @@
+/**
+ * The walking skeleton's "done when", against the example app on a real server:
+ * HTTP with coercion and the error envelope, the socket push after a POST, and
+ * `items:add` acked with the stored item.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import * as TestServer from "@specter/testing/server"
+import { Effect, Layer } from "effect"
+import { options } from "../src/app.ts"
+
+const post = (body: string) =>
+  Effect.gen(function*() {
+    const url = yield* TestServer.url("/api/items")
+    const response = yield* Effect.promise(() =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body }))
+    return { status: response.status, body: yield* Effect.promise(() => response.json()) }
+  })
+
+describe("inventory", () => {
+  layer(TestServer.layer(options).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
+    it.effect("POST /api/items answers 201 with the stored item, coercing quantity and active", () =>
+      Effect.gen(function*() {
+        const { status, body } = yield* post('{"name":"lamp","quantity":"3","active":"yes","tags":["a"]}')
+        assert.strictEqual(status, 201)
+        assert.deepInclude(body, { name: "lamp", quantity: 3, active: true, tags: ["a"] })
+        assert.isString(body.id)
+        const url = yield* TestServer.url("/api/items")
+        const list = yield* Effect.promise(() => fetch(url).then((r) => r.json()))
+        assert.isTrue(list.items.some((item: { id: string }) => item.id === body.id))
+      }))
+
+    it.effect("POST /api/items with {quantity: \"x\"} answers 400 with errors for name and quantity", () =>
+      Effect.gen(function*() {
+        const { status, body } = yield* post('{"quantity":"x"}')
+        assert.strictEqual(status, 400)
+        assert.hasAllKeys(body.errors, ["name", "quantity"])
+      }))
+
+    it.effect("a socket that joined topic items receives items:changed after a POST", () =>
+      Effect.gen(function*() {
+        const socket = yield* TestServer.connect("/ws")
+        yield* socket.send({ type: "topic", action: "join", topic: "items" })
+        yield* socket.send({ type: "hello" })
+        yield* socket.next((f) => f.type === "ready")
+        const { body } = yield* post('{"name":"desk","quantity":1}')
+        const changed = yield* socket.next((f) => f.type === "event" && f.event === "items:changed")
+        assert.isTrue(changed.payload.items.some((item: { id: string }) => item.id === body.id))
+      }).pipe(Effect.scoped))
+
+    it.effect("emit items:add with an id is acked with the stored item; a bad one with field errors", () =>
+      Effect.gen(function*() {
+        const socket = yield* TestServer.connect("/ws")
+        yield* socket.send({ type: "emit", event: "items:add", payload: { name: "chair", quantity: "2" }, id: 41 })
+        const ack = yield* socket.next((f) => f.type === "ack")
+        assert.deepInclude(ack, { type: "ack", id: 41, ok: true })
+        assert.deepInclude(ack.payload, { name: "chair", quantity: 2, active: true, tags: [] })
+        yield* socket.send({ type: "emit", event: "items:add", payload: { quantity: 1 }, id: 42 })
+        const rejected = yield* socket.next((f) => f.type === "ack")
+        assert.deepStrictEqual([rejected.ok, rejected.error.code, Object.keys(rejected.error.fields)], [false, "validation", ["name"]])
+      }).pipe(Effect.scoped))
+
+    it.effect("the page, its script and the client module (types stripped) are served", () =>
+      Effect.gen(function*() {
+        const get = (path: string) =>
+          Effect.flatMap(TestServer.url(path), (url) =>
+            Effect.promise(async () => {
+              const response = await fetch(url)
+              return { type: response.headers.get("content-type") ?? "", text: await response.text() }
+            }))
+        assert.include((yield* get("/")).text, "<title>Specter inventory</title>")
+        assert.include((yield* get("/app.js")).type, "javascript")
+        const client = yield* get("/specter/client/Client.ts")
+        assert.include(client.type, "text/javascript")
+        assert.include(client.text, "export const connect")
+        assert.notMatch(client.text, /\): SocketClient/)
+        assert.strictEqual((yield* get("/specter/client/../package.json")).text, '{"error":"not found"}')
+      }))
+
+    it.effect("GET /health lists each service with its state", () =>
+      Effect.gen(function*() {
+        const url = yield* TestServer.url("/health")
+        const health = yield* Effect.promise(() => fetch(url).then((r) => r.json()))
+        assert.strictEqual(health.status, "ok")
+        assert.includeMembers(Object.keys(health.services), ["clock", "inventory", "items"])
+        assert.strictEqual(health.services.clock.status, "running")
+        assert.hasAllKeys(health.services.clock.state, ["now", "ticks"])
+      }))
+  })
+})

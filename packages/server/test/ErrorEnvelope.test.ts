@@ -1,0 +1,119 @@
+/**
+ * The one JSON error envelope: every route answers every failure the same way
+ * (specter-behaviour.md §17, HTTP-01..16, in the form routes take here).
+ *
+ * Not ported: `json_endpoint`'s tuple returns (HTTP-04: a handler returns a value
+ * or an HttpServerResponse, with the status in the route's options) and
+ * `expect_json`/`require_fields` (HTTP-09..15: a route's `body` Schema does it,
+ * tested below through Field).
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import { Field, HttpError, Route, Controller } from "@specter/server"
+import * as TestServer from "@specter/testing/server"
+import { Effect, Layer } from "effect"
+import { HttpServerResponse } from "effect/http"
+
+const Body = Field.struct({ name: Field.string({ required: true }), n: Field.int({ default: 0 }) })
+
+const Routes = Controller.make("probe", {
+  routes: [
+    Route.get("/ok", () => Effect.succeed({ ok: true })),
+    Route.post("/created", { body: Body, status: 201 }, ({ body }) => Effect.succeed(body)),
+    Route.get("/teapot", () => Effect.fail(new HttpError.HttpError({ status: 418, message: "short and stout", payload: { k: 1 } }))),
+    Route.get("/payload-error-wins", () => Effect.fail(HttpError.conflict("x", { error: "y", k: 1 }))),
+    Route.get("/boom", () => Effect.fail(new Error("secret database password in message"))),
+    Route.get("/defect", () => Effect.die(new Error("secret stack"))),
+    Route.get("/raw", () => Effect.succeed(HttpServerResponse.text("plain", { status: 202 }))),
+    Route.get("/nothing", () => Effect.void)
+  ],
+  actions: {
+    double: Controller.action({ payload: Body, handle: ({ n }) => Effect.succeed({ doubled: n * 2 }) })
+  }
+})
+
+const call = (path: string, init?: RequestInit) =>
+  Effect.gen(function*() {
+    const url = yield* TestServer.url(path)
+    const response = yield* Effect.promise(() => fetch(url, init))
+    const text = yield* Effect.promise(() => response.text())
+    const json = response.headers.get("content-type")?.includes("json") === true
+    return { status: response.status, body: json ? JSON.parse(text) : undefined, text }
+  })
+
+const post = (path: string, body: string) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body })
+
+describe("error envelope", () => {
+  layer(TestServer.layer({ controllers: [Routes] }).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
+    it.effect("a value answers 200 JSON; a route status option answers with that status", () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* call("/ok"), { status: 200, body: { ok: true }, text: '{"ok":true}' })
+        const created = yield* post("/created", '{"name":"a","n":"4"}')
+        assert.deepStrictEqual([created.status, created.body], [201, { name: "a", n: 4 }])
+      }))
+
+    it.effect("HTTP-01..03 an HttpError answers its status with {...payload, error}; a payload error wins", () =>
+      Effect.gen(function*() {
+        const teapot = yield* call("/teapot")
+        assert.deepStrictEqual([teapot.status, teapot.body], [418, { k: 1, error: "short and stout" }])
+        const conflict = yield* call("/payload-error-wins")
+        assert.deepStrictEqual([conflict.status, conflict.body], [409, { error: "y", k: 1 }])
+      }))
+
+    it.effect("HTTP-06 any other failure answers 500 {error} without its message or a stack", () =>
+      Effect.gen(function*() {
+        for (const path of ["/boom", "/defect"]) {
+          const { status, body, text } = yield* call(path)
+          assert.deepStrictEqual([status, body], [500, { error: "internal server error" }])
+          assert.notInclude(text, "secret")
+          assert.notInclude(text, "at ")
+        }
+      }))
+
+    it.effect("a schema failure answers 400 {error, errors: {field: message}}", () =>
+      Effect.gen(function*() {
+        const { status, body } = yield* post("/created", '{"n":"x"}')
+        assert.strictEqual(status, 400)
+        assert.deepStrictEqual(body.errors, { name: "'name' is required", n: "'n' must be int: Cannot convert string 'x' to int" })
+        assert.include(body.error, "Validation failed")
+      }))
+
+    it.effect("HTTP-16 malformed JSON answers 400, not 500; a non-object body answers 400", () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* post("/created", "{oops"), {
+          status: 400,
+          body: { error: "request body is not valid JSON" },
+          text: '{"error":"request body is not valid JSON"}'
+        })
+        const array = yield* post("/created", "[1]")
+        assert.deepStrictEqual([array.status, array.body.errors], [400, {}])
+      }))
+
+    it.effect("an unknown path answers 404 JSON; a trailing slash still matches (RTR-03)", () =>
+      Effect.gen(function*() {
+        const missing = yield* call("/nope")
+        assert.deepStrictEqual([missing.status, missing.body], [404, { error: "not found" }])
+        assert.strictEqual((yield* call("/ok/")).status, 200)
+      }))
+
+    it.effect("a body over the limit answers 413 and the server keeps serving", () =>
+      Effect.gen(function*() {
+        const huge = yield* post("/created", JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }))
+        assert.deepStrictEqual([huge.status, huge.body], [413, { error: "request body too large" }])
+        assert.strictEqual((yield* call("/ok")).status, 200)
+      }))
+
+    it.effect("a response passes through; undefined answers 204", () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* call("/raw"), { status: 202, body: undefined, text: "plain" })
+        assert.strictEqual((yield* call("/nothing")).status, 204)
+      }))
+
+    it.effect("an action is callable as POST /actions/<controller>/<action>, validated like a route", () =>
+      Effect.gen(function*() {
+        const ok = yield* post("/actions/probe/double", '{"name":"a","n":"21"}')
+        assert.deepStrictEqual([ok.status, ok.body], [200, { doubled: 42 }])
+        const bad = yield* post("/actions/probe/double", "{}")
+        assert.deepStrictEqual([bad.status, bad.body.errors], [400, { name: "'name' is required" }])
+      }))
+  })
+})
