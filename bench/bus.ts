@@ -11,10 +11,21 @@ const EVENTS = 200_000
 const LISTENERS = 10
 const Tick = Bus.event<number>("tick")
 
+/** The listener both sides run: the same work per event. */
+const counter = (onDone: () => void) => {
+  let handled = 0
+  let sink = 0
+  return (n: number) => {
+    sink += n
+    if (++handled === EVENTS * LISTENERS) onDone()
+    return sink
+  }
+}
+
 const eventEmitter = async () => {
   const emitter = new EventEmitter()
-  let sink = 0
-  for (let i = 0; i < LISTENERS; i++) emitter.on("tick", (n: number) => void (sink += n))
+  const count = counter(() => {})
+  for (let i = 0; i < LISTENERS; i++) emitter.on("tick", count)
   const start = performance.now()
   for (let i = 0; i < EVENTS; i++) emitter.emit("tick", i)
   return EVENTS / ((performance.now() - start) / 1000)
@@ -24,15 +35,10 @@ const bus = (kind: "on" | "listen") =>
   Effect.gen(function*() {
     const bus = yield* Bus.make
     const done = yield* Deferred.make<void>()
-    let handled = 0
-    let sink = 0
-    const count = (n: number) => {
-      sink += n
-      if (++handled === EVENTS * LISTENERS) Deferred.doneUnsafe(done, Effect.void)
-    }
+    const count = counter(() => Deferred.doneUnsafe(done, Effect.void))
     for (let i = 0; i < LISTENERS; i++) {
       if (kind === "on") yield* bus.on(Tick, count)
-      else yield* bus.listen(Tick, (n) => Effect.sync(() => count(n)))
+      else yield* bus.listen(Tick, (n) => Effect.sync(() => void count(n)))
     }
     const start = performance.now()
     for (let i = 0; i < EVENTS; i++) yield* bus.emit(Tick, i)

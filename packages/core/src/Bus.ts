@@ -176,7 +176,7 @@ export class Bus extends Context.Service<Bus, Service>()("@specter/core/Bus") {}
 export const make: Effect.Effect<Service> = Effect.sync(() => {
   const state = new internal.BusState()
   const emitUnsafe = (event: EventRef<any>, payload: unknown) => {
-    state.offer(nameOf(event), payload)
+    state.offer(typeof event === "string" ? event : event.name, payload)
   }
   const listenWith = (event: EventRef<any>, handler: internal.Handler, options?: internal.ListenerOptions) =>
     Effect.asVoid(internal.register(state, nameOf(event), handler, options ?? {}))

@@ -146,20 +146,33 @@ const logDrops = (entry: ListenerEntry, drops: number) =>
  */
 const runSyncBatch = (entry: ListenerEntry, run: (payload: unknown) => void) => {
   const batch = entry.batch
+  const length = batch.length
   let errors: Array<unknown> | undefined
   let acks: Array<Acknowledged> | undefined
-  while (entry.index < batch.length) {
-    const message = batch[entry.index++]
-    const acknowledged = message instanceof Acknowledged
+  let failed = 0
+  // Plain loop with locals: a sync batch cannot be interrupted half-way.
+  for (let i = entry.index; i < length; i++) {
+    const message = batch[i]
+    if (message instanceof Acknowledged) {
+      ;(acks ??= []).push(message)
+      try {
+        run(message.payload)
+      } catch (error) {
+        failed++
+        ;(errors ??= []).push(error)
+      }
+      continue
+    }
     try {
-      run(acknowledged ? message.payload : message)
-      entry.delivered++
+      run(message)
     } catch (error) {
-      entry.failed++
+      failed++
       ;(errors ??= []).push(error)
     }
-    if (acknowledged) (acks ??= []).push(message)
   }
+  entry.delivered += length - entry.index - failed
+  entry.failed += failed
+  entry.index = length
   return { errors, acks }
 }
 

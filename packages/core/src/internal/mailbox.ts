@@ -20,6 +20,8 @@ export type OverflowStrategy = "sliding" | "dropping"
 
 export class Mailbox<A> {
   private buffer: Array<A> = []
+  /** The array the consumer handed back; reused by the next `drain`, so steady traffic allocates nothing. */
+  private spare: Array<A> = []
   private head = 0
   private resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   private closed = false
@@ -81,10 +83,25 @@ export class Mailbox<A> {
     this.head = 0
   }
 
-  /** Removes and returns everything buffered, oldest first, without waiting. */
+  /** Empties the mailbox without handing out its contents or keeping the arrays. */
+  private clear(): Array<A> {
+    const taken = this.buffer.slice(this.head)
+    this.buffer = []
+    this.spare = []
+    this.head = 0
+    return taken
+  }
+
+  /**
+   * Removes and returns everything buffered, oldest first, without waiting. The
+   * returned array is the consumer's until its next `drain`, which reuses it.
+   */
   drain(): Array<A> {
     const taken = this.head === 0 ? this.buffer : this.buffer.slice(this.head)
-    this.buffer = []
+    const spare = this.spare
+    spare.length = 0
+    this.spare = taken
+    this.buffer = spare
     this.head = 0
     return taken
   }
@@ -110,8 +127,10 @@ export class Mailbox<A> {
    */
   close(discard = false): void {
     this.closed = true
-    if (discard && this.onDrop !== undefined) for (const message of this.drain()) this.onDrop(message)
-    else if (discard) this.drain()
+    if (discard) {
+      const left = this.clear()
+      if (this.onDrop !== undefined) for (const message of left) this.onDrop(message)
+    }
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined
