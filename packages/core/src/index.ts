@@ -5,8 +5,11 @@
  */
 export * as Bus from "./Bus.ts"
 export * as Field from "./Field.ts"
+export * as ManagedProcess from "./ManagedProcess.ts"
+export * as QueueService from "./QueueService.ts"
 export * as Registry from "./Registry.ts"
 export * as Service from "./Service.ts"
 export * as ServiceManager from "./ServiceManager.ts"
 export * as Specter from "./Specter.ts"
 export * as Store from "./Store.ts"
+export * as Watcher from "./Watcher.ts"
