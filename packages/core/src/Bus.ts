@@ -152,10 +152,27 @@ export interface Service {
     handler: (payload: PayloadOf<E>) => Effect.Effect<void, X, R>,
     options?: ListenOptions
   ) => Effect.Effect<void, never, Scope.Scope | R>
+  /**
+   * A publisher of `event` for a hot path that emits it often: `emit` is
+   * `emitUnsafe` without the lookup by name, and `active` says whether anyone
+   * listens now (so building a payload nobody receives can be skipped).
+   */
+  readonly publisher: <E extends EventRef<any>>(event: E) => Publisher<PayloadOf<E>>
   /** Listeners of `event`, or of all events. Original: `listener_count(event)`. */
   readonly listenerCount: (event?: EventRef<any>) => number
   /** A snapshot of every listener's counters. */
   readonly stats: () => ReadonlyArray<ListenerStats>
+}
+
+/**
+ * See `Service.publisher`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Publisher<A> {
+  readonly active: boolean
+  readonly emit: (payload: A) => void
 }
 
 /**
@@ -195,6 +212,17 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
     on: (event, handler, options) => listenWith(event, { _tag: "Sync", run: handler }, options),
     once: (event, handler, options) =>
       listenWith(event, { _tag: "Effect", run: handler as EffectHandler }, { ...options, once: true }),
+    publisher: (event) => {
+      const topic = state.pin(nameOf(event))
+      return {
+        get active() {
+          return topic.listeners.length > 0
+        },
+        emit: (payload) => {
+          if (topic.listeners.length > 0) state.offerTo(topic, payload)
+        }
+      }
+    },
     listenerCount: (event) => state.count(event === undefined ? undefined : nameOf(event)),
     stats: () =>
       state.all().map((entry) => ({

@@ -81,32 +81,60 @@ export class ListenerEntry {
 
 const EMPTY: ReadonlyArray<ListenerEntry> = []
 
+/**
+ * The listeners of one event. Topics handed out as publishers stay in the table
+ * when their last listener goes, so the publisher keeps seeing new listeners.
+ */
+export class Topic {
+  listeners: ReadonlyArray<ListenerEntry> = EMPTY
+  pinned = false
+}
+
 export class BusState {
-  private readonly table = new Map<string, ReadonlyArray<ListenerEntry>>()
+  private readonly table = new Map<string, Topic>()
 
   listenersOf(event: string): ReadonlyArray<ListenerEntry> {
-    return this.table.get(event) ?? EMPTY
+    return this.table.get(event)?.listeners ?? EMPTY
+  }
+
+  /** The topic of `event`, kept for as long as the bus lives (for publishers). */
+  pin(event: string): Topic {
+    let topic = this.table.get(event)
+    if (topic === undefined) {
+      topic = new Topic()
+      this.table.set(event, topic)
+    }
+    topic.pinned = true
+    return topic
   }
 
   add(entry: ListenerEntry): void {
-    this.table.set(entry.event, [...this.listenersOf(entry.event), entry])
+    let topic = this.table.get(entry.event)
+    if (topic === undefined) {
+      topic = new Topic()
+      this.table.set(entry.event, topic)
+    }
+    topic.listeners = [...topic.listeners, entry]
   }
 
   /** Unregisters `entry`; its fiber handles what it already holds, then ends. */
   remove(entry: ListenerEntry): void {
-    const current = this.table.get(entry.event)
-    if (current !== undefined && current.includes(entry)) {
-      const next = current.filter((e) => e !== entry)
-      if (next.length === 0) this.table.delete(entry.event)
-      else this.table.set(entry.event, next)
+    const topic = this.table.get(entry.event)
+    if (topic !== undefined && topic.listeners.includes(entry)) {
+      topic.listeners = topic.listeners.filter((e) => e !== entry)
+      if (topic.listeners.length === 0 && !topic.pinned) this.table.delete(entry.event)
     }
     entry.mailbox.close()
   }
 
   /** Offers `message` to every listener of `event`; returns how many accepted it. */
   offer(event: string, message: unknown): number {
-    const listeners = this.table.get(event)
-    if (listeners === undefined) return 0
+    const topic = this.table.get(event)
+    return topic === undefined ? 0 : this.offerTo(topic, message)
+  }
+
+  offerTo(topic: Topic, message: unknown): number {
+    const listeners = topic.listeners
     let accepted = 0
     for (let i = 0; i < listeners.length; i++) {
       const entry = listeners[i]!
@@ -119,13 +147,13 @@ export class BusState {
   count(event?: string): number {
     if (event !== undefined) return this.listenersOf(event).length
     let total = 0
-    for (const entries of this.table.values()) total += entries.length
+    for (const topic of this.table.values()) total += topic.listeners.length
     return total
   }
 
   all(): ReadonlyArray<ListenerEntry> {
     const out: Array<ListenerEntry> = []
-    for (const entries of this.table.values()) out.push(...entries)
+    for (const topic of this.table.values()) out.push(...topic.listeners)
     return out
   }
 }

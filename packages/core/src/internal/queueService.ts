@@ -1,0 +1,325 @@
+/**
+ * The QueueService runtime. Jobs go through one Effect `Queue`; each worker is a
+ * fiber the service owns that takes a job and runs the handler on itself (no fiber
+ * per job). Cancelling a running job interrupts its worker, which is replaced.
+ *
+ * Job transitions are synchronous: a new immutable record, counters, a bus emit.
+ * The service state (`QueueState`) follows the counters through one flusher fiber
+ * that coalesces bursts into one update, so a busy queue does not pay a
+ * `SubscriptionRef` update per transition; `stats` reads the counters directly.
+ *
+ * Stopping runs the drain as the service's first `onStop` hook: no new jobs, the
+ * workers finish what is queued for up to `drainTimeout`, jobs still queued are
+ * cancelled before they start, and the teardown that follows interrupts the jobs
+ * still running, whose records then say so.
+ *
+ * @internal
+ */
+import { Cause, Clock, Deferred, Duration, Effect, Fiber, Option, Queue, type Schema } from "effect"
+import * as Bus from "../Bus.ts"
+import { validate } from "../Field.ts"
+import { JobNotFound, QueueFull } from "../QueueError.ts"
+import type * as QS from "../QueueService.ts"
+import * as Service from "../Service.ts"
+import { JobEntry } from "./job.ts"
+import { JobTable } from "./jobTable.ts"
+import { Mailbox } from "./mailbox.ts"
+
+type Counts = { -readonly [K in Exclude<keyof QS.QueueState, "workers">]: number }
+
+const DEFAULT_DRAIN = Duration.seconds(10)
+
+export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Options<S, E, R>) =>
+  Effect.gen(function*() {
+    type A = S["Type"]
+    const bus = yield* Bus.Bus
+    const clock = yield* Clock.Clock
+    const workers = Math.max(1, Math.floor(options.workers ?? 1))
+    const capacity = options.capacity === undefined ? undefined : Math.max(1, Math.floor(options.capacity))
+    const keep = Math.max(0, Math.floor(options.history ?? 1000))
+    const queue = yield* Queue.make<JobEntry<A>>({ capacity })
+    const updated = bus.publisher(Bus.event<QS.Job<A>>(`${name}:job`))
+    const active = new JobTable<JobEntry<A>>()
+    // The last `keep` finished jobs, oldest overwritten first; looked up by a scan,
+    // which only `job`, `jobs` and `await` do.
+    const history: Array<JobEntry<A> | undefined> = new Array(keep)
+    let historyNext = 0
+    const historyFind = (seq: number) => {
+      for (let i = 0; i < keep; i++) if (history[i]?.seq === seq) return history[i]!.snapshot()
+      return undefined
+    }
+    const historyValues = () => {
+      const out: Array<QS.Job<A>> = []
+      for (let i = 0; i < keep; i++) {
+        const entry = history[(historyNext + i) % keep]
+        if (entry !== undefined) out.push(entry.snapshot())
+      }
+      return out
+    }
+    const waiters = new Map<number, Deferred.Deferred<QS.Job<A>>>()
+    const counts: Counts = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }
+    const stats = (): QS.QueueState => ({ workers, ...counts })
+    // Set on the first change after a flush; the flusher clears it.
+    let dirty = false
+    const markDirty = () => {
+      if (!dirty) {
+        dirty = true
+        changed.offer(undefined)
+      }
+    }
+    const changed = new Mailbox<void>(1, "dropping")
+    let accepting = true
+    let idle: Deferred.Deferred<void> | undefined
+    let next = 0
+
+    /** Records a change of `entry`: counters, the bus (only if someone listens), the state flusher. */
+    const changedJob = (entry: JobEntry<A>, from?: "queued" | "running") => {
+      entry.touch()
+      if (from !== undefined) {
+        if (from === "queued") counts.queued--
+        else counts.running--
+        switch (entry.state) {
+          case "running":
+            counts.running++
+            break
+          case "completed":
+            counts.completed++
+            break
+          case "failed":
+            counts.failed++
+            break
+          case "cancelled":
+            counts.cancelled++
+            break
+        }
+      }
+      if (updated.active) updated.emit(entry.snapshot())
+      markDirty()
+    }
+
+    const onProgress = (entry: JobEntry<A>) => changedJob(entry)
+
+    const finish = (entry: JobEntry<A>, state: "completed" | "failed" | "cancelled", reason?: string) => {
+      const from = entry.state
+      if (from !== "queued" && from !== "running") return
+      entry.state = state
+      entry.reason = reason
+      entry.finishedAt = clock.currentTimeMillisUnsafe()
+      entry.worker = undefined
+      changedJob(entry, from)
+      active.delete(entry.seq)
+      if (keep > 0) {
+        history[historyNext] = entry
+        if (++historyNext === keep) historyNext = 0
+      }
+      if (waiters.size > 0) {
+        const waiter = waiters.get(entry.seq)
+        if (waiter !== undefined) {
+          waiters.delete(entry.seq)
+          Deferred.doneUnsafe(waiter, Effect.succeed(entry.snapshot()))
+        }
+      }
+      if (idle !== undefined && active.size === 0) Deferred.doneUnsafe(idle, Effect.void)
+    }
+
+    const [self, api] = yield* Service.start(name, stats(), (self) =>
+      Effect.gen(function*() {
+        // The service state follows the counters, one update per burst.
+        const flush = Effect.suspend(() => self.setState(stats()))
+        const flushWhenChanged = Effect.andThen(
+          changed.awaitMessages,
+          Effect.andThen(
+            Effect.sync(() => {
+              changed.drain()
+              dirty = false
+            }),
+            flush
+          )
+        )
+        yield* self.spawn(Effect.forever(flushWhenChanged, { disableYield: true }), { label: "state" })
+        yield* self.addCleanup(flush)
+
+        const begin = (entry: JobEntry<A>, worker: Fiber.Fiber<unknown, unknown> | undefined) => {
+          entry.state = "running"
+          entry.startedAt = clock.currentTimeMillisUnsafe()
+          entry.attempts = 1
+          entry.worker = worker
+          changedJob(entry, "queued")
+        }
+
+        // The first attempt is counted by `begin`; a retry counts its own.
+        const handle = (entry: JobEntry<A>): Effect.Effect<unknown, E, R> => {
+          if (options.retry === undefined) return options.handle(entry.item, entry)
+          let attempt = 0
+          return Effect.retry(
+            Effect.suspend(() => {
+              if (++attempt > 1) {
+                entry.attempts = attempt
+                changedJob(entry)
+              }
+              return options.handle(entry.item, entry)
+            }),
+            options.retry
+          )
+        }
+
+        const failed = (entry: JobEntry<A>, cause: Cause.Cause<E>) =>
+          Effect.andThen(
+            Effect.logWarning(`queue '${name}': job '${entry.id}' failed`, cause),
+            Effect.sync(() => finish(entry, "failed", Cause.pretty(cause)))
+          )
+
+        /**
+         * A worker takes jobs one by one and runs each on itself. `current` is the job
+         * it runs: an interruption of the worker (a cancel, the end of a stop) is
+         * recorded on that job by one `onInterrupt` per worker, not one per job.
+         */
+        /**
+         * A worker takes jobs one by one and runs each on itself, with no Effect
+         * wrapped around a single job: a job that completes is recorded in the loop's
+         * `step`; a job that fails ends its worker, and the worker's one `catchCause`
+         * records the failure and starts a replacement; an interruption (a cancel, the
+         * end of a stop) is recorded by the worker's one `onInterrupt`. Failures are
+         * rare, so the common path pays for none of it. No yield per job either: the
+         * fiber yields when the queue is empty or its op budget is spent.
+         */
+        const worker = (n: number): Effect.Effect<void, never, R> => {
+          let current: JobEntry<A> | undefined
+          let fiber: Fiber.Fiber<unknown, unknown> | undefined
+          const run = (entry: JobEntry<A>): Effect.Effect<unknown, E, R> => {
+            if (entry.cancelled) return Effect.void
+            current = entry
+            begin(entry, fiber ??= Fiber.getCurrent())
+            return handle(entry)
+          }
+          return Effect.whileLoop({
+            while: () => true,
+            body: () => Effect.flatMap(Queue.take(queue), run),
+            step: () => {
+              if (current !== undefined) finish(current, "completed")
+              current = undefined
+            }
+          }).pipe(
+            Effect.catchCause((cause) => {
+              const entry = current
+              current = undefined
+              return Effect.andThen(
+                entry === undefined ? Effect.logError(`queue '${name}': worker ${n} failed`, cause) : failed(entry, cause),
+                Effect.ignore(Effect.provideContext(spawnWorker(), services))
+              )
+            }),
+            Effect.onInterrupt(() =>
+              Effect.sync(() => {
+                if (current !== undefined) finish(current, "cancelled", current.cancelReason ?? "interrupted: the queue stopped")
+              })),
+            Effect.annotateLogs({ worker: n })
+          ) as Effect.Effect<void, never, R>
+        }
+
+        // What the handler and the item Schema need, for workers and submits started later.
+        const services = yield* Effect.context<R | S["DecodingServices"]>()
+        let spawned = 0
+        const spawnWorker = () => {
+          const n = ++spawned
+          return self.spawn(worker(n), { label: `worker-${n}` })
+        }
+        for (let n = 1; n <= workers; n++) yield* spawnWorker()
+
+        // Stopping: no new jobs; let the workers drain; cancel what never started.
+        yield* self.onStop(Effect.gen(function*() {
+          accepting = false
+          const drainTimeout = options.drainTimeout === undefined ? DEFAULT_DRAIN : Duration.fromInputUnsafe(options.drainTimeout)
+          if (active.size > 0) {
+            idle = yield* Deferred.make<void>()
+            yield* Effect.timeoutOption(Deferred.await(idle), drainTimeout)
+          }
+          for (const entry of [...active.values()]) {
+            if (entry.state === "queued") {
+              entry.cancelled = true
+              finish(entry, "cancelled", "the queue stopped before the job ran")
+            } else entry.cancelReason = "interrupted: the queue stopped before the job finished"
+          }
+          yield* Queue.shutdown(queue)
+        }))
+
+        const notRunning = (operation: string) =>
+          new Service.ServiceNotRunning({ service: name, status: "stopping", operation })
+
+        const admit = (entry: JobEntry<A>) => {
+          counts.queued++
+          if (updated.active) updated.emit(entry.snapshot())
+          markDirty()
+          return entry.id
+        }
+
+        const enqueue: QS.QueueService<A>["enqueue"] = (item, enqueueOptions) =>
+          Effect.suspend(() => {
+            if (!accepting) return Effect.fail(notRunning("enqueue"))
+            const entry = new JobEntry(++next, name, item, clock.currentTimeMillisUnsafe(), onProgress)
+            active.add(entry)
+            if (Queue.offerUnsafe(queue, entry)) return Effect.succeed(admit(entry))
+            const refused = Effect.suspend(() => {
+              active.delete(entry.seq)
+              return Effect.fail(accepting ? new QueueFull({ queue: name, capacity: capacity ?? Infinity }) : notRunning("enqueue"))
+            })
+            if (enqueueOptions?.timeout === undefined) return refused
+            return Effect.flatMap(Effect.timeoutOption(Queue.offer(queue, entry), enqueueOptions.timeout), (queued) =>
+              Option.getOrElse(queued, () => false) ? Effect.succeed(admit(entry)) : refused)
+          })
+
+        const find = (id: string): QS.Job<A> | undefined => {
+          const seq = JobEntry.seqOf(name, id)
+          return seq === undefined ? undefined : active.get(seq)?.snapshot() ?? historyFind(seq)
+        }
+
+        const api: QS.QueueService<A> = {
+          name,
+          service: self,
+          enqueue,
+          submit: (input, enqueueOptions) =>
+            Effect.flatMap(Effect.provideContext(validate(options.item, input), services), (item) => enqueue(item, enqueueOptions)),
+          job: (id) => Effect.sync(() => Option.fromNullishOr(find(id))),
+          jobs: Effect.sync(() => [...active.values().map((e) => e.snapshot()), ...historyValues()]),
+          await: (id) =>
+            Effect.suspend(() => {
+              const seq = JobEntry.seqOf(name, id)
+              const done = seq === undefined ? undefined : historyFind(seq)
+              if (done !== undefined) return Effect.succeed(done)
+              if (seq === undefined || active.get(seq) === undefined) return Effect.fail(new JobNotFound({ queue: name, id }))
+              let waiter = waiters.get(seq)
+              if (waiter === undefined) {
+                waiter = Deferred.makeUnsafe<QS.Job<A>>()
+                waiters.set(seq, waiter)
+              }
+              return Deferred.await(waiter)
+            }),
+          cancel: (id) =>
+            Effect.suspend(() => {
+              const seq = JobEntry.seqOf(name, id)
+              const entry = seq === undefined ? undefined : active.get(seq)
+              if (entry === undefined || entry.cancelled) return Effect.succeed(false)
+              entry.cancelled = true
+              entry.cancelReason = "cancelled"
+              if (entry.state === "queued") {
+                finish(entry, "cancelled", "cancelled")
+                return Effect.succeed(true)
+              }
+              const fiber = entry.worker
+              if (fiber === undefined) return Effect.succeed(true)
+              // The worker dies with the job; a new one takes its place.
+              return Effect.andThen(
+                Fiber.interrupt(fiber),
+                Effect.as(
+                  accepting || active.size > 0 ? Effect.ignore(Effect.provideContext(spawnWorker(), services)) : Effect.void,
+                  true
+                )
+              )
+            }),
+          pending: Effect.sync(() => counts.queued),
+          stats: Effect.sync(stats)
+        }
+        return api
+      }))
+    void self
+    return api
+  })
