@@ -1,19 +1,37 @@
 /**
  * A named, flat key/value state shared between fibers: atomic updates without
  * locks, immutable snapshots, and subscriptions that see every change in order.
- * Built on a `SubscriptionRef`. Original: `create_store` / `Store` (`get`, `set`,
- * `update`, `subscribe`, `watch`).
+ * Built on a `SubscriptionRef`. Optionally publishes each change on the bus and
+ * persists itself (see `Persistence`). Original: `create_store` / `Store` (`get`,
+ * `snapshot`, `set`, `replace`, `delete`, `clear`, `update`, `subscribe`, `watch`,
+ * `destroy`).
  *
  * ```ts
  * const items = yield* Store.make("items", { byId: {} as Record<string, Item> })
- * yield* items.set({ byId: { ...(yield* items.get()).byId, [item.id]: item } })
+ * yield* items.update((s) => ({ ...s, byId: { ...s.byId, [item.id]: item } }))
  * yield* items.subscribe((s) => Effect.log(Object.keys(s.byId).length))
  * ```
+ *
+ * Snapshots are shared, never copied: the state and every plain object or array
+ * written into it are frozen, so a snapshot can be handed to any number of readers
+ * and a mutation through it throws instead of bypassing the subscribers. A write
+ * builds the next record from the previous one, sharing every value (the original
+ * copied the state for every reader and subscriber); its cost grows with the
+ * number of top-level keys, not with the size of the values, so a collection of
+ * thousands of entries is better kept in a `Model` grouped by a key prefix.
  *
  * @since 0.1.0
  */
 import { Effect, type Scope, type Stream, SubscriptionRef } from "effect"
-import { subscribe, type SubscribeOptions } from "./internal/subscribe.ts"
+import type { KeyValueStore } from "effect/persistence"
+import * as Bus from "./Bus.ts"
+import { freeze, isPlainObject, seal, typeName } from "./internal/immutable.ts"
+import { open, type Persisted } from "./internal/persisted.ts"
+import { Cell } from "./internal/state.ts"
+import type { SubscribeOptions } from "./internal/subscribe.ts"
+import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "./Persistence.ts"
+
+export type { SubscribeOptions } from "./internal/subscribe.ts"
 
 /**
  * The state of a store: a flat record.
@@ -23,55 +41,227 @@ import { subscribe, type SubscribeOptions } from "./internal/subscribe.ts"
  */
 export type State = Readonly<Record<string, unknown>>
 
+/** The keys of `S` that may be absent, hence deleted. */
+export type DeletableKey<S> = { [K in keyof S]-?: {} extends Pick<S, K> ? K : never }[keyof S] & string
+
 /**
+ * Options of `make` for a store kept in memory.
+ *
+ * - `events`: publish every change on the bus: `true` as `<name>:changed`, or under
+ *   the given event name; the payload is the new state. Default: off (and then no
+ *   `Bus` is needed). Original: `emit_events`, `change_event`.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Store<S extends State> {
+export interface MemoryOptions {
+  readonly events?: boolean | string | undefined
+  readonly persist?: undefined
+}
+
+/**
+ * Options of `make` for a persisted store: `persist` loads the state from, and
+ * writes every change to, the `KeyValueStore` in context (see `Persistence`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PersistedOptions<S> {
+  readonly events?: boolean | string | undefined
+  readonly persist: PersistOptions<S>
+}
+
+/**
+ * Options of `make` (shared by `Model.make`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Options<S> = MemoryOptions | PersistedOptions<S>
+
+/**
+ * How a mutation of a persisted state fails: `InvalidState` (refused, nothing
+ * changed) or `PersistenceError` (changed in memory, not yet durable).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PersistedError = PersistenceError | InvalidState
+
+/**
+ * How making a persisted state fails.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type LoadError = PersistenceError | StoredStateInvalid
+
+/**
+ * A store. Every mutation returns the new state; `E` is `never` for a store in
+ * memory, and `PersistenceError | InvalidState` for a persisted one, whose
+ * mutations complete once the new state is durable.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Store<S extends object, E = never> {
   readonly name: string
+  /** The change event (`<name>:changed` unless renamed); published only with `events`. */
+  readonly changed: Bus.Event<S>
   /**
-   * With no key, the whole state (an immutable snapshot: treat it as read-only);
-   * with a key, that entry. Original: `get(key, default)`, `snapshot()`.
+   * With no key, the whole state: an immutable snapshot, shared, not copied. With
+   * a key, that entry, or `orElse` when the key is absent. Original: `get(key,
+   * default)`, `snapshot()`; `access(reader)` is `Effect.map(get(), reader)`.
    */
   readonly get: {
     (): Effect.Effect<S>
-    <K extends keyof S>(key: K): Effect.Effect<S[K]>
+    <K extends keyof S & string>(key: K): Effect.Effect<S[K]>
+    <K extends keyof S & string, D>(key: K, orElse: D): Effect.Effect<Exclude<S[K], undefined> | D>
   }
-  /** Shallow-merges `partial`, notifies, and returns the new state. Original: `set`. */
-  readonly set: (partial: Partial<S>) => Effect.Effect<S>
-  /** Replaces the state with `f(state)` atomically (`f` must be pure) and returns it. */
-  readonly update: (f: (state: S) => S) => Effect.Effect<S>
-  /** The current state, then every change, in order. */
+  /**
+   * Shallow-merges `partial` into the state, notifies (always, even for `{}`), and
+   * returns the new state. A non-object `partial` is a defect (`TypeError`) and
+   * changes nothing. Original: `set`.
+   */
+  readonly set: (partial: Partial<S>) => Effect.Effect<S, E>
+  /** Replaces the whole state and notifies. Original: `replace`. */
+  readonly replace: (state: S) => Effect.Effect<S, E>
+  /**
+   * Removes `keys`; notifies only if at least one existed. Only keys the type
+   * allows to be absent can be deleted. Original: `delete(...keys)`.
+   */
+  readonly delete: (...keys: ReadonlyArray<DeletableKey<S>>) => Effect.Effect<S, E>
+  /** Empties the state and notifies; only for states that may be `{}`. Original: `clear`. */
+  readonly clear: {} extends S ? () => Effect.Effect<S, E> : never
+  /**
+   * Replaces the state with `f(state)` atomically. `f` must be pure: it receives
+   * the frozen current state and returns the next one (the original's draft
+   * mutation is a `TypeError` on a frozen object). If `f` throws, or returns a
+   * non-object, the state is unchanged and that is a defect. Original: `update`.
+   */
+  readonly update: (f: (state: S) => S) => Effect.Effect<S, E>
+  /** The current state, then every change, in order; ends on `destroy`. */
   readonly changes: Stream.Stream<S>
   /**
-   * Runs `handler` on every change (and at once when `immediate`) until the calling
-   * scope closes. A failing handler is logged and stays subscribed.
-   * Original: `subscribe(fn, immediate, owner)`.
+   * Runs `handler` on every change (and at once with the current state when
+   * `immediate`) until the calling scope closes or the store is destroyed. Each
+   * subscriber runs on its own fiber, in order; a failing handler is logged and
+   * stays subscribed. Original: `subscribe(fn, immediate, owner)`, `watch(fn)`.
    */
   readonly subscribe: <X, R>(
     handler: (state: S) => Effect.Effect<void, X, R>,
     options?: SubscribeOptions
   ) => Effect.Effect<void, never, Scope.Scope | R>
+  /**
+   * Ends every subscription and `changes` stream without notifying them and resets
+   * the state to its initial value (no change event; a persisted store persists
+   * the reset). The store stays usable. Closing the store's scope is the normal
+   * teardown and keeps the state. Original: `destroy()`.
+   */
+  readonly destroy: Effect.Effect<void, E>
+}
+
+const freezeValues = <A extends object>(record: A): A => {
+  for (const value of Object.values(record)) freeze(value)
+  return record
+}
+
+const requireObject = (owner: string, operation: string, value: unknown) => {
+  if (!isPlainObject(value)) throw new TypeError(`[specter:store] ${operation} on ${owner} requires a plain object, got ${typeName(value)}`)
 }
 
 /**
- * Creates a store holding `initial`.
+ * Creates a store holding `initial` (frozen in place) in the calling scope. With
+ * `persist`, the state starts from the stored one (see `Persistence`); closing
+ * the scope flushes pending writes and ends the subscriptions. Needs the `Bus`
+ * when `events` is on, and a `KeyValueStore` when persisted.
+ *
+ * Fails with `PersistenceError` or `StoredStateInvalid` (persisted stores only).
+ * Original: `create_store(name, initial_state, emit_events, change_event)`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = <S extends State>(name: string, initial: S): Effect.Effect<Store<S>> =>
-  Effect.map(SubscriptionRef.make(initial), (ref) => {
-    const get = ((key?: keyof S) =>
-      key === undefined
-        ? SubscriptionRef.get(ref)
-        : Effect.map(SubscriptionRef.get(ref), (state) => state[key])) as Store<S>["get"]
-    return {
-      name,
-      get,
-      set: (partial) => SubscriptionRef.updateAndGet(ref, (state) => ({ ...state, ...partial })),
-      update: (f) => SubscriptionRef.updateAndGet(ref, f),
-      changes: SubscriptionRef.changes(ref),
-      subscribe: (handler, options) => subscribe(ref, `store '${name}'`, handler, options)
+export function make<S extends object>(
+  name: string,
+  initial: S,
+  options?: MemoryOptions & { readonly events?: false | undefined }
+): Effect.Effect<Store<S>, never, Scope.Scope>
+export function make<S extends object>(
+  name: string,
+  initial: S,
+  options: MemoryOptions
+): Effect.Effect<Store<S>, never, Scope.Scope | Bus.Bus>
+export function make<S extends object>(
+  name: string,
+  initial: S,
+  options: PersistedOptions<S> & { readonly events?: false | undefined }
+): Effect.Effect<Store<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore>
+export function make<S extends object>(
+  name: string,
+  initial: S,
+  options: PersistedOptions<S>
+): Effect.Effect<Store<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus>
+export function make<S extends object>(
+  name: string,
+  initial: S,
+  options?: Options<S>
+): Effect.Effect<Store<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
+  return Effect.gen(function*() {
+    const owner = `store '${name}'`
+    requireObject(owner, "make()", initial)
+    const changed = Bus.event<S>(typeof options?.events === "string" ? options.events : `${name}:changed`)
+    const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
+    const first = freeze(initial)
+    let start = first
+    let persisted: Persisted<S> | undefined
+    if (options?.persist !== undefined) {
+      const opened = yield* open(owner, name, first, options.persist)
+      persisted = opened.persisted
+      start = opened.state
     }
+    const cell = new Cell<S>(owner, yield* SubscriptionRef.make(start), events, persisted)
+    yield* Effect.addFinalizer(() => cell.close())
+
+    const get = ((...args: [] | [string] | [string, unknown]) =>
+      Effect.sync(() => {
+        const state = cell.current
+        if (args.length === 0) return state
+        return Object.hasOwn(state, args[0]) ? (state as Record<string, unknown>)[args[0]] : args[1]
+      })) as Store<S>["get"]
+    const replace = (state: S) =>
+      cell.commit(() => {
+        requireObject(owner, "replace()", state)
+        return freeze(state)
+      })
+    const store: Store<S, any> = {
+      name,
+      changed,
+      get,
+      set: (partial) =>
+        cell.commit((state) => {
+          requireObject(owner, "set()", partial)
+          return seal({ ...state, ...freezeValues(partial) }) as S
+        }),
+      replace,
+      delete: (...keys) =>
+        cell.commit((state) => {
+          if (!keys.some((key) => Object.hasOwn(state, key))) return state
+          const next: Record<string, unknown> = { ...state } as Record<string, unknown>
+          for (const key of keys) delete next[key]
+          return seal(next) as S
+        }),
+      clear: (() => replace({} as S)) as Store<S>["clear"],
+      update: (f) =>
+        cell.commit((state) => {
+          const next = f(state)
+          requireObject(owner, "update()", next)
+          return freeze(next)
+        }),
+      changes: cell.changes,
+      subscribe: (handler, options) => cell.subscribe(undefined, undefined, handler, options?.immediate === true),
+      destroy: cell.destroy(() => seal({ ...first }))
+    }
+    return store
   })
+}

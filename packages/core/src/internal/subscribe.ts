@@ -21,7 +21,21 @@ export const subscribe = <A, X, R>(
 ): Effect.Effect<void, never, Scope.Scope | R> => {
   // `changes` starts with the current value; without `immediate` it is skipped.
   const changes = options?.immediate === true ? SubscriptionRef.changes(ref) : Stream.drop(SubscriptionRef.changes(ref), 1)
-  const run = Stream.runForEach(changes, (value) =>
+  return forEachScoped(changes, owner, handler, until)
+}
+
+/**
+ * Runs `handler` for every element of `stream` on one fiber in the caller's scope,
+ * in order, logging (not propagating) handler failures; stops early when `until`
+ * completes. The building block of `subscribe`, for subscriptions to derived streams.
+ */
+export const forEachScoped = <A, X, R>(
+  stream: Stream.Stream<A>,
+  owner: string,
+  handler: (value: A) => Effect.Effect<void, X, R>,
+  until?: Effect.Effect<void>
+): Effect.Effect<void, never, Scope.Scope | R> => {
+  const run = Stream.runForEach(stream, (value) =>
     Effect.catchCause(handler(value), (cause) =>
       Cause.hasInterruptsOnly(cause)
         ? Effect.failCause(cause as Cause.Cause<never>)

@@ -1,0 +1,181 @@
+/**
+ * The engine shared by Store and Model: an immutable state in a `SubscriptionRef`,
+ * with atomic commits, optional change events on the bus, optional persistence,
+ * subscriptions in the caller's scope, and `destroy`.
+ *
+ * A commit applies a pure transition to the current state inside the ref's
+ * permit. A transition that returns the current state itself changes nothing: no
+ * publish, no event, no write. A transition may also refuse (`Reject`), which
+ * fails the commit and leaves the state as it was. The change event is emitted in
+ * the same step that publishes the new state to `changes`, so the bus sees
+ * exactly the sequence that subscribers see, in the same order.
+ *
+ * `destroy` starts a new generation: subscriptions of the old one see nothing
+ * more (not even the reset) and end.
+ *
+ * @internal
+ */
+import { Cause, Deferred, Effect, Option, type Scope, Stream, SubscriptionRef } from "effect"
+import type * as Bus from "../Bus.ts"
+import type { InvalidState, PersistenceError } from "../Persistence.ts"
+import type { Ack, Persisted } from "./persisted.ts"
+import { forEachScoped } from "./subscribe.ts"
+
+/** A transition's refusal: the commit fails with `error`. */
+export class Reject<E> {
+  readonly error: E
+  constructor(error: E) {
+    this.error = error
+  }
+}
+
+/** A committed state that is durable once `ack` completes. */
+class Pending<S> {
+  readonly state: S
+  readonly ack: Ack
+  constructor(state: S, ack: Ack) {
+    this.state = state
+    this.ack = ack
+  }
+}
+
+export interface Events<S> {
+  readonly bus: Bus.Service
+  readonly event: Bus.Event<S>
+}
+
+const NONE: unique symbol = Symbol("none")
+
+export class Cell<S> {
+  readonly owner: string
+  readonly ref: SubscriptionRef.SubscriptionRef<S>
+  readonly events: Events<S> | undefined
+  readonly persisted: Persisted<S> | undefined
+  /** Bumped by `destroy`; subscriptions only deliver within their generation. */
+  generation = 0
+  /** Completed when the current generation ends (destroy or scope close). */
+  ended: Deferred.Deferred<void> = Deferred.makeUnsafe()
+
+  constructor(owner: string, ref: SubscriptionRef.SubscriptionRef<S>, events: Events<S> | undefined, persisted: Persisted<S> | undefined) {
+    this.owner = owner
+    this.ref = ref
+    this.events = events
+    this.persisted = persisted
+  }
+
+  get current(): S {
+    return this.ref.value
+  }
+
+  /**
+   * Applies `transition` atomically and returns the resulting state. For a
+   * persisted state, completes once that state is durable.
+   */
+  commit<E = never>(transition: (current: S) => S | Reject<E>, silent = false): Effect.Effect<S, E | PersistenceError | InvalidState> {
+    const events = silent ? undefined : this.events
+    const persisted = this.persisted
+    // The outcome travels in the result of `modifySome`, so the effect holds no state of its own.
+    const apply = (current: S): readonly [S | Reject<E | InvalidState> | Pending<S>, Option.Option<S>] => {
+      const next = transition(current)
+      if (next instanceof Reject || next === current) return [next, Option.none()]
+      let outcome: S | Pending<S> = next
+      if (persisted !== undefined) {
+        const encoded = persisted.encode(next)
+        if (encoded._tag === "Failure") return [new Reject(encoded.failure), Option.none()]
+        outcome = new Pending(next, persisted.record(encoded.success))
+      }
+      if (events !== undefined) events.bus.emitUnsafe(events.event, next)
+      return [outcome, Option.some(next)]
+    }
+    return Effect.flatMap(SubscriptionRef.modifySome(this.ref, apply), this.settle as (outcome: unknown) => Effect.Effect<S, E>)
+  }
+
+  private readonly settle = (outcome: S | Reject<unknown> | Pending<S>): Effect.Effect<S, unknown> => {
+    if (outcome instanceof Reject) return Effect.fail(outcome.error)
+    if (outcome instanceof Pending) return Effect.as(this.persisted!.acknowledge(outcome.ack), outcome.state)
+    return Effect.succeed(outcome)
+  }
+
+  /** The current state, then every change, until the generation ends. */
+  get changes(): Stream.Stream<S> {
+    return Stream.suspend(() => {
+      const generation = this.generation
+      return Stream.takeWhile(SubscriptionRef.changes(this.ref), () => this.generation === generation)
+    })
+  }
+
+  /**
+   * Runs `handler` with `select(state)` after every change that changes it
+   * (by `equals`, when given), in the caller's scope, until the caller's scope
+   * closes or the generation ends. A selector that throws is logged and the
+   * subscription goes on; so is a failing handler.
+   */
+  subscribe<A, X, R>(
+    select: ((state: S) => A) | undefined,
+    equals: ((a: A, b: A) => boolean) | undefined,
+    handler: (value: A) => Effect.Effect<void, X, R>,
+    immediate: boolean
+  ): Effect.Effect<void, never, Scope.Scope | R> {
+    return Effect.suspend(() => {
+      const generation = this.generation
+      let last: A | typeof NONE = NONE
+      let first = true
+      const owner = this.owner
+      return forEachScoped(
+        SubscriptionRef.changes(this.ref),
+        owner,
+        (state: S): Effect.Effect<void, X, R> => {
+          if (this.generation !== generation) return Effect.void
+          let value: A
+          try {
+            value = select === undefined ? (state as unknown as A) : select(state)
+          } catch (error) {
+            first = false
+            last = NONE
+            return Effect.logWarning(`${owner}: selector failed`, Cause.die(error))
+          }
+          const previous = last
+          last = value
+          if (first) {
+            first = false
+            return immediate ? handler(value) : Effect.void
+          }
+          if (equals !== undefined && previous !== NONE && equals(previous, value)) return Effect.void
+          return handler(value)
+        },
+        Deferred.await(this.ended)
+      )
+    })
+  }
+
+  /** Starts a new generation; returns the effect that ends the subscriptions of the old one. */
+  private nextGeneration(): Effect.Effect<void> {
+    const ended = this.ended
+    this.generation++
+    this.ended = Deferred.makeUnsafe()
+    return Deferred.succeed(ended, undefined)
+  }
+
+  /**
+   * Ends every subscription and stream (the state's scope is closing): the current
+   * state is published once more, which the old generation's streams end on.
+   */
+  close(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const endOld = this.nextGeneration()
+      return Effect.ensuring(SubscriptionRef.set(this.ref, this.ref.value), endOld)
+    })
+  }
+
+  /**
+   * Ends the current subscriptions and streams without notifying them, and commits
+   * `reset()` (a new object, so it is always published; without a change event).
+   * Streams end on the reset itself, after delivering every earlier state.
+   */
+  destroy(reset: () => S): Effect.Effect<void, PersistenceError | InvalidState> {
+    return Effect.suspend(() => {
+      const endOld = this.nextGeneration()
+      return Effect.ensuring(Effect.asVoid(this.commit(reset, true)), endOld)
+    })
+  }
+}
