@@ -4,8 +4,13 @@
  * @since 0.1.0
  */
 export * as Bus from "./Bus.ts"
+export * as Cache from "./Cache.ts"
 export * as Field from "./Field.ts"
 export * as ManagedProcess from "./ManagedProcess.ts"
+export * as Model from "./Model.ts"
+export * as Operation from "./Operation.ts"
+export * as Outcome from "./Outcome.ts"
+export * as Persistence from "./Persistence.ts"
 export * as QueueService from "./QueueService.ts"
 export * as Registry from "./Registry.ts"
 export * as Service from "./Service.ts"
