@@ -33,6 +33,9 @@ export interface Result {
   readonly extra?: Record<string, number>
 }
 
+/** Untimed rounds before measuring (`BENCH_WARMUP`, default 3). */
+const WARMUP = Number(process.env["BENCH_WARMUP"] ?? 3)
+
 const median = (xs: ReadonlyArray<number>): number => {
   const sorted = [...xs].sort((a, b) => a - b)
   const mid = sorted.length >> 1
@@ -48,9 +51,11 @@ export const opsPerSecond = async (n: number, round: () => Promise<void> | void)
 }
 
 export const runCase = async (c: Case, rounds: number): Promise<Result> => {
-  // One untimed round of each, to warm up the JIT.
-  await c.subject()
-  await c.baseline()
+  // Untimed rounds of each first, so that both are measured with warm JIT code.
+  for (let i = 0; i < WARMUP; i++) {
+    await c.subject()
+    await c.baseline()
+  }
   const subject: Array<number> = []
   const baseline: Array<number> = []
   for (let i = 0; i < rounds; i++) {
@@ -61,6 +66,10 @@ export const runCase = async (c: Case, rounds: number): Promise<Result> => {
       baseline.push(await c.baseline())
       subject.push(await c.subject())
     }
+  }
+  if (process.env["BENCH_VERBOSE"] !== undefined) {
+    console.log(`  ${c.name}: ${subject.map(Math.round).join(" ")}`)
+    console.log(`  ${c.baselineName}: ${baseline.map(Math.round).join(" ")}`)
   }
   const ops = median(subject)
   const base = median(baseline)
