@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Field } from "@specter/core"
+import { Field, Outcome } from "@specter/core"
 import { Effect, type Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 
@@ -66,14 +66,16 @@ export interface Input<O extends Options> {
 export type Route<E = never, R = never> = HttpRouter.Route<E, R>
 
 /**
- * Turns a handler's result into an answer: a response passes through, `undefined`
- * is 204, anything else is JSON with `status`.
+ * Turns a handler's result into an answer: a response passes through, an
+ * `Outcome` answers its JSON form with its own status, `undefined` is 204, and
+ * anything else is JSON with `status`.
  *
  * @since 0.1.0
  * @category conversions
  */
 export const respond = (value: unknown, status = 200): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (HttpServerResponse.isHttpServerResponse(value)) return Effect.succeed(value)
+  if (Outcome.isOutcome(value)) return Effect.succeed(HttpServerResponse.jsonUnsafe(Outcome.toJSON(value), { status: value.status }))
   if (value === undefined) return Effect.succeed(HttpServerResponse.empty({ status: 204 }))
   return Effect.succeed(HttpServerResponse.jsonUnsafe(value, { status }))
 }

@@ -11,9 +11,9 @@
  *
  * @since 0.1.0
  */
-import { Field } from "@specter/core"
+import { Field, Outcome } from "@specter/core"
 import { Cause, Context, Effect, Exit, Layer, type Schema, type Scope } from "effect"
-import { classify, type Failure, report } from "./internal/failure.ts"
+import { classify, type Failure, fromOutcome, report } from "./internal/failure.ts"
 import type { Session } from "./SocketSession.ts"
 
 /**
@@ -148,7 +148,16 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
             failure ??= classified
             return report(classified, exit.cause, `socket handler '${entry.label}' of '${event}'`)
           }), { discard: true }),
-        Effect.sync((): Dispatch => failure === undefined ? { _tag: "Ok", payload: result } : { _tag: "Failed", failure })
+        Effect.sync((): Dispatch => {
+          if (failure !== undefined) return { _tag: "Failed", failure }
+          // An Outcome answers as itself: its value, or its error with the code of its status.
+          if (Outcome.isOutcome(result)) {
+            return result.ok
+              ? { _tag: "Ok", payload: result.value }
+              : { _tag: "Failed", failure: fromOutcome(result) }
+          }
+          return { _tag: "Ok", payload: result }
+        })
       )
     })
 

@@ -8,7 +8,7 @@
  * tested below through Field).
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Field, HttpError, Route, Controller } from "@specter/server"
+import { Controller, Field, HttpError, Outcome, Route } from "@specter/server"
 import * as TestServer from "@specter/testing/server"
 import { Effect, Layer } from "effect"
 import { HttpServerResponse } from "effect/http"
@@ -24,7 +24,9 @@ const Routes = Controller.make("probe", {
     Route.get("/boom", () => Effect.fail(new Error("secret database password in message"))),
     Route.get("/defect", () => Effect.die(new Error("secret stack"))),
     Route.get("/raw", () => Effect.succeed(HttpServerResponse.text("plain", { status: 202 }))),
-    Route.get("/nothing", () => Effect.void)
+    Route.get("/nothing", () => Effect.void),
+    Route.get("/outcome/missing", () => Effect.succeed(Outcome.failure("nope", { status: 404 }))),
+    Route.get("/outcome/created", () => Effect.succeed(Outcome.success({ a: 1 }, { status: 201, meta: { x: 1 } })))
   ],
   actions: {
     double: Controller.action({ payload: Body, handle: ({ n }) => Effect.succeed({ doubled: n * 2 }) })
@@ -106,6 +108,14 @@ describe("error envelope", () => {
       Effect.gen(function*() {
         assert.deepStrictEqual(yield* call("/raw"), { status: 202, body: undefined, text: "plain" })
         assert.strictEqual((yield* call("/nothing")).status, 204)
+      }))
+
+    it.effect("RTR-04 and RTR-05 a handler returning an Outcome answers its JSON form with its status", () =>
+      Effect.gen(function*() {
+        const missing = yield* call("/outcome/missing")
+        assert.deepStrictEqual([missing.status, missing.body], [404, { ok: false, status: 404, error: "nope", value: null }])
+        const created = yield* call("/outcome/created")
+        assert.deepStrictEqual([created.status, created.body], [201, { x: 1, ok: true, status: 201, value: { a: 1 } }])
       }))
 
     it.effect("an action is callable as POST /actions/<controller>/<action>, validated like a route", () =>

@@ -11,7 +11,7 @@
  * closing the owners' scopes removes their handlers).
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Controller, Field, HttpError, SocketIngress, SocketServer } from "@specter/server"
+import { Controller, Field, HttpError, Outcome, SocketIngress, SocketServer } from "@specter/server"
 import * as TestServer from "@specter/testing/server"
 import { Effect, Exit, Layer, Scope } from "effect"
 
@@ -33,7 +33,10 @@ const Chat = Controller.make("chat", () =>
         }),
         "ordered": Controller.event({ priority: 150, handle: () => Effect.sync(() => void order.push("150")).pipe(Effect.as("late")) }),
         "forbidden": Controller.event({ handle: () => Effect.fail(HttpError.forbidden("not you")) }),
-        "crash": Controller.event({ handle: () => Effect.die(new Error("secret")) })
+        "crash": Controller.event({ handle: () => Effect.die(new Error("secret")) }),
+        "outcome": Controller.event({
+          handle: (ok) => Effect.succeed(ok === true ? Outcome.success("fine") : Outcome.failure("gone", { status: 404 }))
+        })
       }
     }
   }))
@@ -93,6 +96,15 @@ describe("socket protocol", () => {
         assert.deepStrictEqual((yield* socket.next()).error, { code: "forbidden", message: "not you" })
         yield* socket.send(emit("crash", null, 2))
         assert.deepStrictEqual((yield* socket.next()).error, { code: "internal", message: "internal server error" })
+      }).pipe(Effect.scoped))
+
+    it.effect("a handler returning an Outcome acks its value, or its error with the code of its status", () =>
+      Effect.gen(function*() {
+        const socket = yield* TestServer.connect()
+        yield* socket.send(emit("outcome", true, 1))
+        assert.deepStrictEqual(yield* socket.next(), { type: "ack", id: 1, ok: true, payload: "fine" })
+        yield* socket.send(emit("outcome", false, 2))
+        assert.deepStrictEqual((yield* socket.next()).error, { code: "not_found", message: "gone" })
       }).pipe(Effect.scoped))
 
     it.effect("frames it cannot handle get error frames, and the connection stays up", () =>

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Field } from "@specter/core"
+import { Field, Outcome } from "@specter/core"
 import { Cause, Effect, Option, Schema } from "effect"
 import { HttpServerError } from "effect/http"
 import * as HttpError from "../HttpError.ts"
@@ -68,6 +68,15 @@ const fromError = (error: unknown): Failure => {
   }
   return internal
 }
+
+/** The failure an Outcome stands for (an action or event handler may return one). */
+export const fromOutcome = (outcome: Outcome.Failure): Failure => ({
+  status: outcome.status,
+  code: HttpError.codeOf(outcome.status),
+  message: outcome.error,
+  body: Outcome.toJSON(outcome),
+  unexpected: false
+})
 
 /** Classifies the first failure of `cause`; defects and unknown errors are 500s. */
 export const classify = (cause: Cause.Cause<unknown>): Failure =>
