@@ -248,4 +248,28 @@ export const layer = <T extends AnyTag, E = never, R = never>(
       (api === undefined ? self : { ...self, ...api }) as T["Service"])
   )
 
+/**
+ * Degraded mode for one service: starts `layer`, and if it fails with
+ * `ServiceStartError`, logs the error, lists the service as `"failed"` in the
+ * `ServiceManager`'s health, and lets the application go on without it. The
+ * result provides nothing, so nothing can depend on a service that may be absent.
+ * Original: `ServiceManager` went on after a failed start, silently; here that is
+ * a choice made per service (weakness 31).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const optional = <ROut, RIn>(
+  layer: Layer.Layer<ROut, ServiceStartError, RIn>
+): Layer.Layer<never, never, RIn | ServiceManager> => {
+  const started: Layer.Layer<never, ServiceStartError, RIn> = Layer.flatMap(layer, () => Layer.empty)
+  return started.pipe(Layer.catchTag("ServiceStartError", (error: ServiceStartError) =>
+    Layer.effectDiscard(
+      Effect.gen(function*() {
+        yield* Effect.logError(`service '${error.service}' failed to start; going on without it`, error.cause)
+        yield* (yield* ServiceManager).recordFailure(error.service, error.message)
+      })
+    )))
+}
+
 export type { DuplicateService }

@@ -15,14 +15,16 @@ import { Context, Data, Effect, Layer, Scope } from "effect"
 /**
  * What `health` reports of one service: its name, lifecycle status, uptime (ms,
  * frozen when it stops), the fibers and timers it owns, its bus listeners, its
- * children, and its state.
+ * children, and its state. A service that was allowed to fail at start
+ * (`Service.optional`) is listed as `"failed"` with its `error`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ServiceHealth {
   readonly name: string
-  readonly status: "starting" | "running" | "stopping" | "stopped"
+  readonly status: "starting" | "running" | "stopping" | "stopped" | "failed"
+  readonly error?: string | undefined
   readonly uptimeMs: number
   readonly fibers: number
   readonly timers: number
@@ -65,9 +67,15 @@ export interface Service {
    * `DuplicateService` when the name is taken.
    */
   readonly register: (service: Managed) => Effect.Effect<void, DuplicateService, Scope.Scope>
+  /**
+   * Records that service `name` failed to start and the application goes on
+   * without it (degraded mode); `health` lists it as failed until the calling
+   * scope closes.
+   */
+  readonly recordFailure: (name: string, error: string) => Effect.Effect<void, never, Scope.Scope>
   /** The services that are up, in the order they registered (start order). */
   readonly services: Effect.Effect<ReadonlyArray<Managed>>
-  /** The health of every service that is up, by name, in start order. */
+  /** The health of every service that is up or failed, by name, in start order. */
   readonly health: Effect.Effect<Readonly<Record<string, ServiceHealth>>>
 }
 
@@ -94,6 +102,29 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
             if (byName.get(service.name) === service) byName.delete(service.name)
+          })
+        )
+      }),
+    recordFailure: (name, error) =>
+      Effect.gen(function*() {
+        const failed: Managed = {
+          name,
+          health: Effect.succeed({
+            name,
+            status: "failed",
+            error,
+            uptimeMs: 0,
+            fibers: 0,
+            timers: 0,
+            listeners: 0,
+            children: 0,
+            state: undefined
+          })
+        }
+        if (!byName.has(name)) byName.set(name, failed)
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            if (byName.get(name) === failed) byName.delete(name)
           })
         )
       }),

@@ -58,6 +58,38 @@ describe("Service", () => {
       assert.strictEqual(yield* self.status, "stopped")
     }).pipe(Effect.provide(TestSpecter.layer)))
 
+  it.effect("weakness 15: concurrent stops wait for the one in flight, and nothing runs twice", () =>
+    Effect.gen(function*() {
+      const { log, add } = recorder()
+      const { self } = yield* startIn("svc", {}, (self) =>
+        Effect.andThen(self.onStop(add("onStop")), self.addCleanup(Effect.andThen(Effect.sleep("1 second"), add("cleanup")))))
+      const first = yield* Effect.forkChild(self.stop, { startImmediately: true })
+      const second = yield* Effect.forkChild(self.stop, { startImmediately: true })
+      assert.strictEqual(yield* self.status, "stopping")
+      yield* TestClock.adjust("999 millis")
+      assert.isUndefined(second.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      assert.deepStrictEqual(log, ["onStop", "cleanup"])
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("weakness 15: while stopping, spawning and scheduling fail with ServiceNotRunning instead of leaking", () =>
+    Effect.gen(function*() {
+      const attempts: Array<string> = []
+      const { self } = yield* startIn("svc", {}, (self) =>
+        self.onStop(
+          Effect.gen(function*() {
+            const spawn = yield* Effect.flip(self.spawn(Effect.never))
+            const interval = yield* Effect.flip(self.interval("1 second", Effect.void))
+            attempts.push(`${spawn._tag} ${spawn.status}`, `${interval._tag} ${interval.status}`)
+          })
+        ))
+      yield* self.stop
+      assert.deepStrictEqual(attempts, ["ServiceNotRunning stopping", "ServiceNotRunning stopping"])
+      assert.deepInclude(yield* self.health, { fibers: 0, timers: 0 })
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
   it.effect("SVC-04 the service is live while build runs: spawn and interval inside build succeed", () =>
     Effect.gen(function*() {
       const { self } = yield* startIn("svc", {}, (self) =>

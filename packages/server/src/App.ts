@@ -27,8 +27,9 @@ type AnyLayer = Layer.Any
 /**
  * How to assemble an application.
  *
- * - `services`, `controllers`, `routes`: Layers, merged (wire dependencies between
- *   them with `Layer.provide` as usual).
+ * - `services`, `controllers`: Layers started one after another in the order
+ *   given (services first), each able to use what the earlier ones provide, and
+ *   stopped in the reverse order. `routes`: extra router Layers (static files …).
  * - `port`: default `PORT` from the environment, else 3000. `host`: default all.
  * - `socketPath`: the WebSocket endpoint (default `/ws`).
  * - `maxFrameBytes`: the largest socket frame (default 1 MiB; a larger one closes
@@ -76,14 +77,17 @@ export type Provided =
 type LayersOf<O> = O extends Options<infer S, infer C, infer Rt> ? S[number] | C[number] | Rt[number] : never
 type ErrorOf<O> = LayersOf<O> extends infer L ? L extends Layer.Any ? Layer.Error<L> : never : never
 type ServicesOf<O> = LayersOf<O> extends infer L ? L extends Layer.Any ? Layer.Services<L> : never : never
+type SuccessOf<O> = LayersOf<O> extends infer L ? L extends Layer.Any ? Layer.Success<L> : never : never
 
 /**
- * What the layers of `O` need that the application does not provide.
+ * What the layers of `O` need that neither the application nor another of its
+ * layers provides. (A service may use what an earlier service provides; the type
+ * does not check that the provider comes earlier in the list.)
  *
  * @since 0.1.0
  * @category models
  */
-export type Missing<O> = Exclude<ServicesOf<O>, Provided>
+export type Missing<O> = Exclude<ServicesOf<O>, Provided | SuccessOf<O>>
 
 const MiB = 1024 * 1024
 
@@ -123,15 +127,20 @@ const errorEnvelope = (maxBodyBytes: number) =>
  * @category layers
  */
 export const routes = <const O extends Options<any, any, any>>(options: O) => {
-  const layers = [
-    ...(options.services ?? []),
-    ...(options.controllers ?? []),
-    ...(options.routes ?? []),
+  type Untyped = Layer.Layer<never, unknown, unknown>
+  // Services, then controllers, start one after another in the order given, each
+  // seeing what the earlier ones provide; they stop in the reverse order.
+  const started = ([...(options.services ?? []), ...(options.controllers ?? [])] as Array<Untyped>).reduce<Untyped>(
+    (earlier, next) => next.pipe(Layer.provideMerge(earlier)) as Untyped,
+    Layer.empty as Untyped
+  )
+  const app = Layer.mergeAll(
+    started,
+    ...(options.routes ?? []) as Array<Untyped>,
     Health.route(),
     SocketServer.route(options.socketPath ?? "/ws"),
     errorEnvelope(options.maxBodyBytes ?? MiB)
-  ] as unknown as [Layer.Layer<never, unknown, unknown>, ...Array<Layer.Layer<never, unknown, unknown>>]
-  const app = Layer.mergeAll(...layers) as Layer.Layer<never, unknown, HttpRouter.HttpRouter>
+  ) as Layer.Layer<never, unknown, HttpRouter.HttpRouter>
   const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes }).pipe(Layer.provideMerge(Specter.layer))
   const quiet = options.logRequests === false
   const served = HttpRouter.serve(app, {

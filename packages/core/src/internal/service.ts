@@ -52,6 +52,8 @@ export const start = <S extends object, A, E, R>(
     let startedAt: number | undefined
     let stoppedAt: number | undefined
     let closing = false
+    /** The fiber running the teardown: a stop from it (an onStop hook, a cleanup) is a no-op. */
+    let teardown: Fiber.Fiber<unknown, unknown> | undefined
     let taskCount = 0
     let listenerCount = 0
     let childCount = 0
@@ -82,6 +84,8 @@ export const start = <S extends object, A, E, R>(
       root,
       Effect.suspend(() => {
         status = "stopping"
+        closing = true
+        teardown = Fiber.getCurrent()
         return Effect.forEach(onStopHooks.reverse(), (hook) => logFailure(name, "onStop hook")(hook), {
           discard: true
         })
@@ -114,6 +118,7 @@ export const start = <S extends object, A, E, R>(
       subscribeRef(ref, `service '${name}'`, handler, options, Deferred.await(stopped))
 
     const stop: Effect.Effect<void> = Effect.suspend(() => {
+      if (teardown !== undefined && Fiber.getCurrent() === teardown) return Effect.void
       if (!closing) {
         closing = true
         if (status === "starting" || status === "running") status = "stopping"
