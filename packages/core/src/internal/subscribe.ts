@@ -20,8 +20,7 @@ export const subscribe = <A, X, R>(
   until?: Effect.Effect<void>
 ): Effect.Effect<void, never, Scope.Scope | R> => {
   // `changes` starts with the current value; without `immediate` it is skipped.
-  const changes = options?.immediate === true ? SubscriptionRef.changes(ref) : Stream.drop(SubscriptionRef.changes(ref), 1)
-  return forEachScoped(changes, owner, handler, until)
+  return forEachScoped(SubscriptionRef.changes(ref), owner, handler, until, options?.immediate === true ? 0 : 1)
 }
 
 /**
@@ -33,13 +32,24 @@ export const forEachScoped = <A, X, R>(
   stream: Stream.Stream<A>,
   owner: string,
   handler: (value: A) => Effect.Effect<void, X, R>,
-  until?: Effect.Effect<void>
+  until?: Effect.Effect<void>,
+  skip = 0
 ): Effect.Effect<void, never, Scope.Scope | R> => {
-  const run = Stream.runForEach(stream, (value) =>
-    Effect.catchCause(handler(value), (cause) =>
-      Cause.hasInterruptsOnly(cause)
-        ? Effect.failCause(cause as Cause.Cause<never>)
-        : Effect.logError(`${owner}: subscriber failed`, cause)))
+  let toSkip = skip
+  // Values arrive in arrays; one failure catch per array, resuming after the value
+  // that failed, instead of one per value.
+  const run = Stream.runForEachArray(stream, (values) => {
+    let i = Math.min(toSkip, values.length)
+    toSkip -= i
+    const from = (): Effect.Effect<void, never, R> =>
+      Effect.whileLoop({ while: () => i < values.length, body: () => handler(values[i++]!), step: () => {} }).pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause as Cause.Cause<never>)
+            : Effect.andThen(Effect.logError(`${owner}: subscriber failed`, cause), Effect.suspend(from)))
+      )
+    return from()
+  })
   return Effect.asVoid(
     Effect.forkScoped(until === undefined ? run : Effect.raceFirst(run, until), { startImmediately: true })
   )
