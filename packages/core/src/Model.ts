@@ -13,7 +13,7 @@
  * const player = yield* Model.make("player", { playback: { url: "", position: 0 }, volume: 1 })
  * yield* player.subscribe("playback.url", (url) => Effect.log(`now playing ${url}`))
  * yield* player.set("playback.url", "https://example.com/a.mp3")
- * yield* player.set(["playback", "position"], 42) // typed form
+ * yield* player.set(["playback", "position"], 42) // the same path as segments; both forms are type-checked
  * ```
  *
  * A path is a dotted string (empty segments dropped; `""` is the root) or an array

@@ -34,6 +34,8 @@ import type { JobNotFound, QueueFull } from "./QueueError.ts"
 import type { Service, ServiceNotRunning, ServiceStartError } from "./Service.ts"
 import type { ServiceManager } from "./ServiceManager.ts"
 
+export { JobNotFound, QueueFull } from "./QueueError.ts"
+
 /**
  * Where a job is. `cancelled` covers a cancel by id and a stop that came before
  * the job could finish; `reason` says which.
@@ -41,8 +43,6 @@ import type { ServiceManager } from "./ServiceManager.ts"
  * @since 0.1.0
  * @category models
  */
-export { JobNotFound, QueueFull } from "./QueueError.ts"
-
 export type JobState = "queued" | "running" | "completed" | "failed" | "cancelled"
 
 /**
@@ -126,6 +126,8 @@ export interface QueueService<A> {
   readonly name: string
   /** The underlying service: status, health, state (`QueueState`), stop. */
   readonly service: Service<QueueState>
+  /** The bus event every change of a job of this queue is published on (`<name>:job`). */
+  readonly updated: Bus.Event<Job<A>>
   /**
    * Queues `item` and returns its job id. With a bounded queue that is full, fails
    * with `QueueFull` at once, or waits up to `timeout` for room. Fails with

@@ -51,6 +51,21 @@ describe("QueueService", () => {
       assert.strictEqual(yield* queue.pending, 2)
     }).pipe(Effect.provide(TestSpecter.layer)))
 
+  it.effect("a cancelled queued job gives its place back at once", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const { queue } = yield* startQueue({ capacity: 1, handle: () => Deferred.await(gate) })
+      yield* queue.enqueue({ n: 1 })
+      yield* Effect.yieldNow
+      const waiting = yield* queue.enqueue({ n: 2 })
+      assert.strictEqual((yield* Effect.flip(queue.enqueue({ n: 3 })))._tag, "QueueFull")
+      const blocked = yield* Effect.forkChild(queue.enqueue({ n: 4 }, { timeout: "1 minute" }))
+      yield* Effect.yieldNow
+      assert.isTrue(yield* queue.cancel(waiting))
+      assert.match(yield* Fiber.join(blocked), /^work-/)
+      assert.strictEqual(yield* queue.pending, 1)
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
   it.effect("QS-05 an unbounded queue takes 10 000 jobs", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
@@ -106,7 +121,7 @@ describe("QueueService", () => {
       const { queue } = yield* startQueue({ handle: () => Effect.void })
       yield* queue.service.stop
       const error = yield* Effect.flip(queue.enqueue({ n: 1 }))
-      assert.strictEqual(error._tag, "ServiceNotRunning")
+      assert.deepStrictEqual([error._tag, error._tag === "ServiceNotRunning" ? error.status : ""], ["ServiceNotRunning", "stopped"])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("QS-11 enqueue with a timeout waits for room, and fails with QueueFull after the timeout", () =>
@@ -144,12 +159,13 @@ describe("QueueService", () => {
     Effect.gen(function*() {
       const bus = yield* Bus.Bus
       const seen: Array<string> = []
-      yield* bus.on(QueueService.jobUpdated("work"), (job) => void seen.push(`${job.state} ${job.progress.percent}`))
       const { queue } = yield* startQueue({ handle: (_, job) => job.progress(50, "half") })
+      assert.strictEqual(queue.updated.name, QueueService.jobUpdated("work").name)
+      yield* bus.on(queue.updated, (job) => void seen.push(`${job.state} ${job.progress.percent}`))
       yield* queue.await(yield* queue.enqueue({ n: 1 }))
       yield* bus.emitAndWait("flush", null)
       yield* Effect.yieldNow
-      assert.deepStrictEqual(seen, ["queued 0", "running 0", "running 50", "completed 50"])
+      assert.deepStrictEqual(seen, ["queued 0", "running 0", "running 50", "completed 100"])
     }).pipe(Effect.provide(TestSpecter.layer), Effect.scoped))
 
   it.effect("cancel: a queued job never starts; a running job is interrupted and its worker replaced", () =>

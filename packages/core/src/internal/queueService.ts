@@ -37,8 +37,24 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
     const workers = Math.max(1, Math.floor(options.workers ?? 1))
     const capacity = options.capacity === undefined ? undefined : Math.max(1, Math.floor(options.capacity))
     const keep = Math.max(0, Math.floor(options.history ?? 1000))
-    const queue = yield* Queue.make<JobEntry<A>>({ capacity })
-    const updated = bus.publisher(Bus.event<QS.Job<A>>(`${name}:job`))
+    // Unbounded underneath: capacity counts queued jobs, so a cancelled job that is
+    // still in the queue (it is skipped when taken) does not hold a place.
+    const queue = yield* Queue.make<JobEntry<A>>()
+    const roomWaiters = new Set<() => void>()
+    const hasRoom = () => capacity === undefined || counts.queued < capacity
+    const signalRoom = () => {
+      for (const wake of [...roomWaiters]) wake()
+    }
+    const nextRoom = Effect.callback<void>((resume) => {
+      const wake = () => {
+        roomWaiters.delete(wake)
+        resume(Effect.void)
+      }
+      roomWaiters.add(wake)
+      return Effect.sync(() => void roomWaiters.delete(wake))
+    })
+    const updatedEvent = Bus.event<QS.Job<A>>(`${name}:job`)
+    const updated = bus.publisher(updatedEvent)
     const active = new JobTable<JobEntry<A>>()
     // The last `keep` finished jobs, oldest overwritten first; looked up by a scan,
     // which only `job`, `jobs` and `await` do.
@@ -76,8 +92,10 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
     const changedJob = (entry: JobEntry<A>, from?: "queued" | "running") => {
       entry.touch()
       if (from !== undefined) {
-        if (from === "queued") counts.queued--
-        else counts.running--
+        if (from === "queued") {
+          counts.queued--
+          if (roomWaiters.size > 0) signalRoom()
+        } else counts.running--
         switch (entry.state) {
           case "running":
             counts.running++
@@ -105,6 +123,7 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
       entry.state = state
       entry.reason = reason
       entry.finishedAt = clock.currentTimeMillisUnsafe()
+      if (state === "completed") entry.percent = 100
       entry.worker = undefined
       changedJob(entry, from)
       active.delete(entry.seq)
@@ -169,11 +188,6 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
             Effect.sync(() => finish(entry, "failed", Cause.pretty(cause)))
           )
 
-        /**
-         * A worker takes jobs one by one and runs each on itself. `current` is the job
-         * it runs: an interruption of the worker (a cancel, the end of a stop) is
-         * recorded on that job by one `onInterrupt` per worker, not one per job.
-         */
         /**
          * A worker takes jobs one by one and runs each on itself, with no Effect
          * wrapped around a single job: a job that completes is recorded in the loop's
@@ -241,9 +255,13 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
           }
           yield* Queue.shutdown(queue)
         }))
+        yield* self.onStop(Effect.sync(() => {
+          accepting = false
+          signalRoom()
+        }))
 
         const notRunning = (operation: string) =>
-          new Service.ServiceNotRunning({ service: name, status: "stopping", operation })
+          Effect.flatMap(self.status, (status) => Effect.fail(new Service.ServiceNotRunning({ service: name, status, operation })))
 
         const admit = (entry: JobEntry<A>) => {
           counts.queued++
@@ -252,19 +270,28 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
           return entry.id
         }
 
+        const offer = (item: A) => {
+          const entry = new JobEntry(++next, name, item, clock.currentTimeMillisUnsafe(), onProgress)
+          active.add(entry)
+          Queue.offerUnsafe(queue, entry)
+          return admit(entry)
+        }
+        const full = () => new QueueFull({ queue: name, capacity: capacity ?? Infinity })
+        // Waits until there is room (or the queue stops); other enqueuers may win the
+        // room first, so it looks again after every wake-up.
+        const awaitRoom: Effect.Effect<void> = Effect.suspend(() =>
+          hasRoom() || !accepting ? Effect.void : Effect.andThen(nextRoom, awaitRoom))
+
         const enqueue: QS.QueueService<A>["enqueue"] = (item, enqueueOptions) =>
-          Effect.suspend(() => {
-            if (!accepting) return Effect.fail(notRunning("enqueue"))
-            const entry = new JobEntry(++next, name, item, clock.currentTimeMillisUnsafe(), onProgress)
-            active.add(entry)
-            if (Queue.offerUnsafe(queue, entry)) return Effect.succeed(admit(entry))
-            const refused = Effect.suspend(() => {
-              active.delete(entry.seq)
-              return Effect.fail(accepting ? new QueueFull({ queue: name, capacity: capacity ?? Infinity }) : notRunning("enqueue"))
-            })
-            if (enqueueOptions?.timeout === undefined) return refused
-            return Effect.flatMap(Effect.timeoutOption(Queue.offer(queue, entry), enqueueOptions.timeout), (queued) =>
-              Option.getOrElse(queued, () => false) ? Effect.succeed(admit(entry)) : refused)
+          Effect.suspend((): Effect.Effect<string, QueueFull | Service.ServiceNotRunning> => {
+            if (!accepting) return notRunning("enqueue")
+            if (hasRoom()) return Effect.succeed(offer(item))
+            if (enqueueOptions?.timeout === undefined) return Effect.fail(full())
+            return Effect.flatMap(Effect.timeoutOption(awaitRoom, enqueueOptions.timeout), (waited) =>
+              Effect.suspend((): Effect.Effect<string, QueueFull | Service.ServiceNotRunning> => {
+                if (!accepting) return notRunning("enqueue")
+                return Option.isSome(waited) && hasRoom() ? Effect.succeed(offer(item)) : Effect.fail(full())
+              }))
           })
 
         const find = (id: string): QS.Job<A> | undefined => {
@@ -275,6 +302,7 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
         const api: QS.QueueService<A> = {
           name,
           service: self,
+          updated: updatedEvent,
           enqueue,
           submit: (input, enqueueOptions) =>
             Effect.flatMap(Effect.provideContext(validate(options.item, input), services), (item) => enqueue(item, enqueueOptions)),
