@@ -1,5 +1,6 @@
-// The page: items and the clock live over the Specter socket, through the client
-// package, which the server hands out as browser modules.
+// The page: items, the clock, the server's load average and a helper process's
+// output, live over the Specter socket, through the client package, which the
+// server hands out as browser modules.
 import { connect } from "/specter/client/index.ts"
 
 const $ = (id) => document.getElementById(id)
@@ -34,6 +35,33 @@ client.on("items:changed", ({ items }) => render(items))
 client.on("clock:tick", ({ now, ticks }) => {
   $("clock").textContent = new Date(now).toLocaleTimeString()
   $("ticks").textContent = String(ticks)
+})
+
+client.on("system:load", ({ oneMinute }) => { $("load").textContent = oneMinute.toFixed(2) })
+
+// The server sends the recent lines when the page connects (and reconnects), then each new one.
+const maxLines = 20
+const emptyLines = () => {
+  const li = document.createElement("li")
+  li.className = "empty"
+  li.textContent = "No output yet."
+  return li
+}
+const lineItem = ({ stream, line }) => {
+  const li = document.createElement("li")
+  li.className = stream
+  li.textContent = stream === "stderr" ? `stderr: ${line}` : line
+  return li
+}
+client.on("process:lines", ({ lines }) => {
+  const items = lines.slice(-maxLines).map(lineItem)
+  $("lines").replaceChildren(...(items.length === 0 ? [emptyLines()] : items))
+})
+client.on("process:line", (line) => {
+  const list = $("lines")
+  list.querySelector(".empty")?.remove()
+  list.append(lineItem(line))
+  while (list.children.length > maxLines) list.firstElementChild.remove()
 })
 
 fetch("/api/items").then((res) => res.json()).then(({ items }) => render(items))

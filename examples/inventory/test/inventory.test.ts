@@ -81,7 +81,7 @@ describe("inventory", () => {
         const url = yield* TestServer.url("/health")
         const health = yield* Effect.promise(() => fetch(url).then((r) => r.json()))
         assert.strictEqual(health.status, "ok")
-        assert.includeMembers(Object.keys(health.services), ["clock", "inventory", "items"])
+        assert.includeMembers(Object.keys(health.services), ["clock", "load", "heartbeat", "inventory", "items"])
         assert.strictEqual(health.services.clock.status, "running")
         assert.hasAllKeys(health.services.clock.state, ["now", "ticks"])
       }))
