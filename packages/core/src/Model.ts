@@ -23,12 +23,11 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Equal, type Scope, Stream, SubscriptionRef } from "effect"
-import * as Bus from "./Bus.ts"
-import { freeze, isPlainObject, seal, typeName } from "./internal/immutable.ts"
+import { Data, Effect, Equal, type Scope, Stream } from "effect"
+import type * as Bus from "./Bus.ts"
+import { freeze, seal } from "./internal/immutable.ts"
 import * as path from "./internal/path.ts"
-import { open, type Persisted } from "./internal/persisted.ts"
-import { Cell, Reject } from "./internal/state.ts"
+import { makeCell, Reject, requirePlainObject } from "./internal/state.ts"
 import type { SubscribeOptions } from "./internal/subscribe.ts"
 import type { KeyValueStore } from "effect/persistence"
 import type { LoadError, MemoryOptions, Options, PersistedError, PersistedOptions } from "./Store.ts"
@@ -169,9 +168,7 @@ export interface Model<S extends object, E = never> {
 
 type Node = Readonly<Record<string, unknown>>
 
-const requireObject = (owner: string, operation: string, value: unknown) => {
-  if (!isPlainObject(value)) throw new TypeError(`[specter:model] ${operation} on ${owner} requires a plain object, got ${typeName(value)}`)
-}
+const requireObject = (owner: string, operation: string, value: unknown) => requirePlainObject("model", owner, operation, value)
 
 /**
  * Creates a model holding `initial` (frozen in place) in the calling scope; same
@@ -210,20 +207,7 @@ export function make<S extends object>(
   options?: Options<S>
 ): Effect.Effect<Model<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
   return Effect.gen(function*() {
-    const owner = `model '${name}'`
-    requireObject(owner, "make()", initial)
-    const changed = Bus.event<S>(typeof options?.events === "string" ? options.events : `${name}:changed`)
-    const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
-    const first = freeze(initial)
-    let start = first
-    let persisted: Persisted<S> | undefined
-    if (options?.persist !== undefined) {
-      const opened = yield* open(owner, name, first, options.persist)
-      persisted = opened.persisted
-      start = opened.state
-    }
-    const cell = new Cell<S>(owner, yield* SubscriptionRef.make(start), events, persisted)
-    yield* Effect.addFinalizer(() => cell.close())
+    const { cell, changed, first, owner } = yield* makeCell("model", name, initial, options)
 
     const invalid = (p: unknown, message: string) => new InvalidPath({ model: name, path: path.render(p), message: `${owner}: ${message}` })
     const parsed = (p: unknown): Effect.Effect<ReadonlyArray<string>, InvalidPath> => {

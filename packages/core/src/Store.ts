@@ -22,12 +22,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Scope, type Stream, SubscriptionRef } from "effect"
+import { Effect, type Scope, type Stream } from "effect"
 import type { KeyValueStore } from "effect/persistence"
-import * as Bus from "./Bus.ts"
-import { freeze, isPlainObject, seal, typeName } from "./internal/immutable.ts"
-import { open, type Persisted } from "./internal/persisted.ts"
-import { Cell } from "./internal/state.ts"
+import type * as Bus from "./Bus.ts"
+import { freeze, seal } from "./internal/immutable.ts"
+import { makeCell, requirePlainObject } from "./internal/state.ts"
 import type { SubscribeOptions } from "./internal/subscribe.ts"
 import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "./Persistence.ts"
 
@@ -166,9 +165,7 @@ const freezeValues = <A extends object>(record: A): A => {
   return record
 }
 
-const requireObject = (owner: string, operation: string, value: unknown) => {
-  if (!isPlainObject(value)) throw new TypeError(`[specter:store] ${operation} on ${owner} requires a plain object, got ${typeName(value)}`)
-}
+const requireObject = (owner: string, operation: string, value: unknown) => requirePlainObject("store", owner, operation, value)
 
 /**
  * Creates a store holding `initial` (frozen in place) in the calling scope. With
@@ -208,20 +205,7 @@ export function make<S extends object>(
   options?: Options<S>
 ): Effect.Effect<Store<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
   return Effect.gen(function*() {
-    const owner = `store '${name}'`
-    requireObject(owner, "make()", initial)
-    const changed = Bus.event<S>(typeof options?.events === "string" ? options.events : `${name}:changed`)
-    const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
-    const first = freeze(initial)
-    let start = first
-    let persisted: Persisted<S> | undefined
-    if (options?.persist !== undefined) {
-      const opened = yield* open(owner, name, first, options.persist)
-      persisted = opened.persisted
-      start = opened.state
-    }
-    const cell = new Cell<S>(owner, yield* SubscriptionRef.make(start), events, persisted)
-    yield* Effect.addFinalizer(() => cell.close())
+    const { cell, changed, first, owner } = yield* makeCell("store", name, initial, options)
 
     const get = ((...args: [] | [string] | [string, unknown]) =>
       Effect.sync(() => {

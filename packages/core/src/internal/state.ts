@@ -16,9 +16,11 @@
  * @internal
  */
 import { Cause, Deferred, Effect, Option, type Scope, Stream, SubscriptionRef } from "effect"
-import type * as Bus from "../Bus.ts"
-import type { InvalidState, PersistenceError } from "../Persistence.ts"
-import type { Ack, Persisted } from "./persisted.ts"
+import type { KeyValueStore } from "effect/persistence"
+import * as Bus from "../Bus.ts"
+import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "../Persistence.ts"
+import { freeze, isPlainObject, typeName } from "./immutable.ts"
+import { type Ack, open, type Persisted } from "./persisted.ts"
 import { forEachScoped } from "./subscribe.ts"
 
 /** A transition's refusal: the commit fails with `error`. */
@@ -179,3 +181,53 @@ export class Cell<S> {
     })
   }
 }
+
+/** The options Store and Model are made with. */
+export interface CellOptions<S> {
+  readonly events?: boolean | string | undefined
+  readonly persist?: PersistOptions<S> | undefined
+}
+
+/**
+ * Throws the `TypeError` for a state that is not a plain object: a defect, since
+ * the types already forbid it (only untyped callers get here).
+ */
+export const requirePlainObject = (kind: "store" | "model", owner: string, operation: string, value: unknown): void => {
+  if (!isPlainObject(value)) {
+    throw new TypeError(`[specter:${kind}] ${operation} on ${owner} requires a plain object, got ${typeName(value)}`)
+  }
+}
+
+/**
+ * The cell of a Store or Model named `name` (and `first`, the initial state, for
+ * `destroy`): `initial` frozen in place, the stored
+ * state instead when persisted, the change event (`<name>:changed` or the given
+ * name) wired when asked for, and closed (pending writes flushed) with the scope.
+ */
+export const makeCell = <S extends object>(
+  kind: "store" | "model",
+  name: string,
+  initial: S,
+  options: CellOptions<S> | undefined
+): Effect.Effect<
+  { readonly cell: Cell<S>; readonly changed: Bus.Event<S>; readonly owner: string; readonly first: S },
+  PersistenceError | StoredStateInvalid,
+  Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus
+> =>
+  Effect.gen(function*() {
+    const owner = `${kind} '${name}'`
+    requirePlainObject(kind, owner, "make()", initial)
+    const changed = Bus.event<S>(typeof options?.events === "string" ? options.events : `${name}:changed`)
+    const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
+    const first = freeze(initial)
+    let start = first
+    let persisted: Persisted<S> | undefined
+    if (options?.persist !== undefined) {
+      const opened = yield* open(owner, name, start, options.persist)
+      persisted = opened.persisted
+      start = opened.state
+    }
+    const cell = new Cell<S>(owner, yield* SubscriptionRef.make(start), events, persisted)
+    yield* Effect.addFinalizer(() => cell.close())
+    return { cell, changed, owner, first }
+  })
