@@ -1,9 +1,9 @@
 import { App, Controller, Field, Route, Service, SocketServer, Store } from "@specter/server"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 
 const Note = Field.struct({ text: Field.string({ required: true, nonEmpty: true }) })
 
-class Notes extends Service.Tag<Notes, { readonly store: Store.Store<{ notes: ReadonlyArray<string> }> }>()("notes", {}) {}
+class Notes extends Service.Tag<Notes, { readonly store: Store.Store<{ notes: ReadonlyArray<string> }> }>()("note-store", {}) {}
 const NotesLive = Service.layer(Notes, () => Effect.map(Store.make("notes", { notes: [] as ReadonlyArray<string> }), (store) => ({ store })))
 
 const NotesController = Controller.make("notes", () =>
@@ -18,4 +18,4 @@ const NotesController = Controller.make("notes", () =>
     }
   }))
 
-App.run({ controllers: [NotesController.pipe(Layer.provide(NotesLive))], port: 3000 })
+App.run({ services: [NotesLive], controllers: [NotesController] }) // port: PORT, or 3000

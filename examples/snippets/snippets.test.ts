@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -59,6 +59,35 @@ describe("README", () => {
     const files = snippets.map((f) => readFileSync(here(f), "utf8"))
     assert.deepStrictEqual(blocks, files)
   })
+
+  it.live("app.ts serves: a note is added over HTTP, a bad one is refused, and SIGTERM ends it", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDataDir
+      const child = spawn(process.execPath, [here("app.ts")], {
+        env: { ...process.env, PORT: "0", SPECTER_DATA_DIR: dataDir },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let log = ""
+      const port = yield* Effect.callback<number>((resume) => {
+        const read = (chunk: Buffer) => {
+          log += String(chunk)
+          const match = /Listening on http:\/\/\S+:(\d+)/.exec(log)
+          if (match !== null) resume(Effect.succeed(Number(match[1])))
+        }
+        child.stdout.on("data", read)
+        child.stderr.on("data", read)
+        child.on("exit", () => resume(Effect.die(new Error(`app.ts exited before listening:\n${log}`))))
+      })
+      const post = (body: string) =>
+        Effect.promise(() =>
+          fetch(`http://127.0.0.1:${port}/api/notes`, { method: "POST", headers: { "content-type": "application/json" }, body })
+            .then((r) => r.status))
+      assert.strictEqual(yield* post('{"text":"hello"}'), 201)
+      assert.strictEqual(yield* post("{}"), 400)
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+      child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => exited), 130)
+    }).pipe(Effect.scoped), 30_000)
 
   for (const file of runnable) {
     it.live(`${file} runs to completion`, () =>
