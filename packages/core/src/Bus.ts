@@ -124,8 +124,10 @@ export interface Service {
   /**
    * Runs `handler` for every `event` emitted from now until the calling scope
    * closes, on a fiber of its own. A failure or defect of the handler is logged and
-   * the listener goes on with the next event. Original: `bus.on(event, cb)`; the
-   * returned unsubscribe is the scope.
+   * the listener goes on with the next event. Closing the scope interrupts the
+   * listener: events it holds but has not handled are dropped (an `emitAndWait`
+   * waiting on them returns). Original: `bus.on(event, cb)`; the returned
+   * unsubscribe is the scope.
    */
   readonly listen: <E extends EventRef<any>, X, R>(
     event: E,
