@@ -23,6 +23,7 @@
  */
 import { Data, Effect, Schema, type SchemaAST } from "effect"
 import * as internal from "./internal/field.ts"
+import type * as types from "./internal/fieldTypes.ts"
 import * as schemaInternal from "./internal/fieldSchema.ts"
 
 const TypeId = "~@specter/core/Field" as const
@@ -97,25 +98,13 @@ export interface StringOptions extends Options<string> {
   readonly nonEmpty?: boolean | undefined
 }
 
-type DefaultOf<O> = O extends { readonly defaultWith: () => infer D } ? D
-  : O extends { readonly default: infer D } ? D
-  : never
-type HasDefault<O> = O extends { readonly defaultWith: () => unknown } ? true
-  : O extends { readonly default: unknown } ? true
-  : false
-type Chosen<V, O> = O extends { readonly choices: readonly [unknown, ...Array<unknown>] } ? O["choices"][number] : V
-type Out<V, O> = O extends { readonly required: true } ? Chosen<V, O>
-  : HasDefault<O> extends true ? Chosen<V, O> | DefaultOf<O>
-  : Chosen<V, O> | null
-type ItemOut<V, O> = HasDefault<O> extends true ? Chosen<V, O> | DefaultOf<O> : Chosen<V, O>
-
 /**
  * The field built from a value type `V` and the options `O` it was given.
  *
  * @since 0.1.0
  * @category models
  */
-export type FieldOf<V, O> = Field<Out<V, O>, ItemOut<V, O>>
+export type FieldOf<V, O> = Field<types.Out<V, O>, types.ItemOut<V, O>>
 
 const make = (kind: string, coerce: internal.Coerce, options: internal.SpecOptions | undefined): Field<any, any> => {
   const spec = internal.makeSpec(kind, coerce, options)

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type { Options } from "../Field.ts"
 
 /** One error found while validating, at `path` below the payload root. */
 export interface FieldIssue {
@@ -37,16 +38,8 @@ export interface Spec {
   readonly nonEmpty: boolean
 }
 
-/** The options every constructor accepts (see `Field.Options`). */
-export interface SpecOptions {
-  readonly required?: boolean | undefined
-  readonly default?: unknown
-  readonly defaultWith?: (() => unknown) | undefined
-  readonly choices?: ReadonlyArray<unknown> | undefined
-  readonly validator?: ((value: any) => unknown) | undefined
-  readonly label?: string | undefined
-  readonly nonEmpty?: boolean | undefined
-}
+/** The options every constructor accepts (see `Field.Options` and `Field.StringOptions`). */
+export type SpecOptions = Options<any> & { readonly nonEmpty?: boolean | undefined }
 
 export const makeSpec = (kind: string, coerce: Coerce, options: SpecOptions | undefined): Spec => {
   const o = options ?? {}
