@@ -86,7 +86,7 @@ describe("README", () => {
       assert.strictEqual(yield* post("{}"), 400)
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
       child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => exited), 130)
+      assert.strictEqual(yield* Effect.promise(() => exited), 0)
     }).pipe(Effect.scoped), 30_000)
 
   for (const file of runnable) {

@@ -14,7 +14,7 @@
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Specter } from "@specter/core"
-import { ByteSize, Cause, type Duration, Effect, Layer } from "effect"
+import { ByteSize, Cause, type Duration, Effect, Exit, Layer, Runtime } from "effect"
 import { HttpIncomingMessage, HttpRouter, type HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, STATUS_CODES } from "node:http"
 import * as Health from "./Health.ts"
@@ -180,13 +180,20 @@ export const layer = <const O extends Options<any, any, any>>(options: O) =>
   )
 
 /**
+ * A shutdown asked for by SIGINT or SIGTERM that completed is a success: exit 0.
+ * Any other end keeps Effect's exit code (1 for a failure).
+ */
+const teardown: Runtime.Teardown = (exit, onExit) =>
+  Runtime.defaultTeardown(exit, (code) => onExit(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? 0 : code))
+
+/**
  * Runs the application until SIGINT or SIGTERM, then closes everything in reverse
- * order and exits. The layers must need nothing the application does not provide
- * (a type error otherwise).
+ * order and exits with 0 (1 if it failed to start). The layers must need nothing
+ * the application does not provide (a type error otherwise).
  *
  * @since 0.1.0
  * @category running
  */
 export const run = <const O extends Options<any, any, any>>(
   options: O & ([Missing<O>] extends [never] ? unknown : { readonly missing: Missing<O> })
-): void => Layer.launch(layer(options) as Layer.Layer<never, unknown>).pipe(NodeRuntime.runMain)
+): void => Layer.launch(layer(options) as Layer.Layer<never, unknown>).pipe(NodeRuntime.runMain({ teardown }))
