@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Readable } from "node:stream"
 
-import { collect, script, settle } from "./watcherHelpers.ts"
+import { collect, script, settle, untilTrue } from "./watcherHelpers.ts"
 
 describe("Watcher sources", () => {
   it.effect("WAT-23 values: the last value, then every new one, ending when the watcher stops", () =>
@@ -68,10 +68,9 @@ describe("Watcher sources", () => {
         yield 1
         throw new Error("iterator broke")
       }, { retry: false })
+      yield* untilTrue(() => fromGenerator.length >= 2 && fromReadable.length >= 2)
       yield* TestClock.adjust("1 second")
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20))) // async iterables resolve on real ticks
-      yield* TestClock.adjust("1 second")
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      yield* untilTrue(() => fromGenerator.length >= 4)
       assert.deepStrictEqual(fromGenerator.slice(0, 4), ["a", "b", "a", "b"])
       assert.isAtLeast(runs, 2)
       assert.deepStrictEqual(fromReadable, [{ n: 1 }, { n: 2 }])

@@ -34,3 +34,13 @@ export const failingPoll = () => {
   return { attempts, poll }
 }
 
+
+/**
+ * Lets the event loop turn (async iterables settle on real promise ticks, which the
+ * TestClock does not drive) until `done()` holds; gives up after `turns` turns.
+ */
+export const untilTrue = (done: () => boolean, turns = 1_000): Effect.Effect<void> =>
+  Effect.suspend(() =>
+    done() || turns <= 0
+      ? Effect.void
+      : Effect.andThen(Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))), untilTrue(done, turns - 1)))
