@@ -170,7 +170,7 @@ export interface QueueService<A> {
  * @since 0.1.0
  * @category events
  */
-export const jobUpdated = <A = unknown>(queue: string): Bus.Event<Job<A>> => Bus.event<Job<A>>(`${queue}:job`)
+export const jobUpdated: <A = unknown>(queue: string) => Bus.Event<Job<A>> = internal.jobUpdated
 
 /**
  * Starts a queue in the calling scope (it stops, draining, when the scope closes).

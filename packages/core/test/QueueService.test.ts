@@ -189,6 +189,30 @@ describe("QueueService", () => {
       assert.strictEqual((yield* queue.service.health).fibers, 1 + 1) // the worker and the state flusher
     }).pipe(Effect.provide(TestSpecter.layer)))
 
+  it.effect("a job that cancels itself ends cancelled, and a new worker takes the next job", () =>
+    Effect.gen(function*() {
+      const done: Array<number> = []
+      const self: { queue?: QueueService.QueueService<typeof Task.Type> } = {}
+      const { queue } = yield* startQueue({
+        handle: ({ n }, job): Effect.Effect<void> =>
+          n === 1 ? Effect.andThen(self.queue!.cancel(job.id), Effect.never) : Effect.sync(() => void done.push(n))
+      })
+      self.queue = queue
+      const first = yield* queue.enqueue({ n: 1 })
+      const second = yield* queue.enqueue({ n: 2 })
+      assert.deepInclude(yield* queue.await(first), { state: "cancelled", reason: "cancelled" })
+      assert.strictEqual((yield* queue.await(second)).state, "completed")
+      assert.deepStrictEqual(done, [2])
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("stopping an idle queue logs no error", () =>
+    Effect.gen(function*() {
+      const { queue } = yield* startQueue({ workers: 2, handle: () => Effect.void })
+      yield* queue.await(yield* queue.enqueue({ n: 1 }))
+      yield* queue.service.stop
+      assert.deepStrictEqual((yield* TestLogger.TestLogger).at("Error"), [])
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
   it.effect("a failing job is retried on its Schedule before it fails; attempts are counted", () =>
     Effect.gen(function*() {
       let calls = 0

@@ -59,10 +59,6 @@ export class JobEntry<A> implements JobContext {
     })
   }
 
-  get finished(): boolean {
-    return this.state !== "queued" && this.state !== "running"
-  }
-
   /** Call after changing a field: the next `snapshot` makes a new record. */
   touch(): void {
     this.record = undefined

@@ -29,6 +29,9 @@ type Counts = { -readonly [K in Exclude<keyof QS.QueueState, "workers">]: number
 
 const DEFAULT_DRAIN = Duration.seconds(10)
 
+/** The bus event of queue `queue`'s job changes (see `QueueService.jobUpdated`). */
+export const jobUpdated = <A = unknown>(queue: string): Bus.Event<QS.Job<A>> => Bus.event<QS.Job<A>>(`${queue}:job`)
+
 export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Options<S, E, R>) =>
   Effect.gen(function*() {
     type A = S["Type"]
@@ -53,7 +56,7 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
       roomWaiters.add(wake)
       return Effect.sync(() => void roomWaiters.delete(wake))
     })
-    const updatedEvent = Bus.event<QS.Job<A>>(`${name}:job`)
+    const updatedEvent = jobUpdated<A>(name)
     const updated = bus.publisher(updatedEvent)
     const active = new JobTable<JobEntry<A>>()
     // The last `keep` finished jobs, oldest overwritten first; looked up by a scan,
@@ -75,14 +78,8 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
     const waiters = new Map<number, Deferred.Deferred<QS.Job<A>>>()
     const counts: Counts = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }
     const stats = (): QS.QueueState => ({ workers, ...counts })
-    // Set on the first change after a flush; the flusher clears it.
-    let dirty = false
-    const markDirty = () => {
-      if (!dirty) {
-        dirty = true
-        changed.offer(undefined)
-      }
-    }
+    // A mailbox of one: the first change after a flush wakes the flusher, later ones are dropped.
+    const markDirty = () => void changed.offer(undefined)
     const changed = new Mailbox<void>(1, "dropping")
     let accepting = true
     let idle: Deferred.Deferred<void> | undefined
@@ -141,17 +138,14 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
       if (idle !== undefined && active.size === 0) Deferred.doneUnsafe(idle, Effect.void)
     }
 
-    const [self, api] = yield* Service.start(name, stats(), (self) =>
+    const [, api] = yield* Service.start(name, stats(), (self) =>
       Effect.gen(function*() {
         // The service state follows the counters, one update per burst.
         const flush = Effect.suspend(() => self.setState(stats()))
         const flushWhenChanged = Effect.andThen(
           changed.awaitMessages,
           Effect.andThen(
-            Effect.sync(() => {
-              changed.drain()
-              dirty = false
-            }),
+            Effect.sync(() => changed.drain()),
             flush
           )
         )
@@ -223,8 +217,14 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
               )
             }),
             Effect.onInterrupt(() =>
-              Effect.sync(() => {
-                if (current !== undefined) finish(current, "cancelled", current.cancelReason ?? "interrupted: the queue stopped")
+              Effect.suspend(() => {
+                const entry = current
+                if (entry === undefined) return Effect.void
+                finish(entry, "cancelled", entry.cancelReason ?? "interrupted: the queue stopped")
+                // A cancel ends the worker with its job; a new one takes its place.
+                return entry.cancelReason === "cancelled" && (accepting || active.size > 0)
+                  ? Effect.ignore(spawnWorker())
+                  : Effect.void
               })),
             Effect.annotateLogs({ worker: n })
           ) as Effect.Effect<void, never, R>
@@ -239,9 +239,11 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
         }
         for (let n = 1; n <= workers; n++) yield* spawnWorker()
 
-        // Stopping: no new jobs; let the workers drain; cancel what never started.
+        // Stopping: no new jobs (waiting enqueuers give up); let the workers drain;
+        // cancel what never started. The teardown then interrupts the workers.
         yield* self.onStop(Effect.gen(function*() {
           accepting = false
+          signalRoom()
           const drainTimeout = options.drainTimeout === undefined ? DEFAULT_DRAIN : Duration.fromInputUnsafe(options.drainTimeout)
           if (active.size > 0) {
             idle = yield* Deferred.make<void>()
@@ -253,11 +255,6 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
               finish(entry, "cancelled", "the queue stopped before the job ran")
             } else entry.cancelReason = "interrupted: the queue stopped before the job finished"
           }
-          yield* Queue.shutdown(queue)
-        }))
-        yield* self.onStop(Effect.sync(() => {
-          accepting = false
-          signalRoom()
         }))
 
         const notRunning = (operation: string) =>
@@ -311,9 +308,11 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
           await: (id) =>
             Effect.suspend(() => {
               const seq = JobEntry.seqOf(name, id)
-              const done = seq === undefined ? undefined : historyFind(seq)
-              if (done !== undefined) return Effect.succeed(done)
-              if (seq === undefined || active.get(seq) === undefined) return Effect.fail(new JobNotFound({ queue: name, id }))
+              if (seq === undefined) return Effect.fail(new JobNotFound({ queue: name, id }))
+              if (active.get(seq) === undefined) {
+                const done = historyFind(seq)
+                return done === undefined ? Effect.fail(new JobNotFound({ queue: name, id })) : Effect.succeed(done)
+              }
               let waiter = waiters.get(seq)
               if (waiter === undefined) {
                 waiter = Deferred.makeUnsafe<QS.Job<A>>()
@@ -332,22 +331,18 @@ export const start = <S extends Schema.Top, E, R>(name: string, options: QS.Opti
                 finish(entry, "cancelled", "cancelled")
                 return Effect.succeed(true)
               }
-              const fiber = entry.worker
-              if (fiber === undefined) return Effect.succeed(true)
-              // The worker dies with the job; a new one takes its place.
-              return Effect.andThen(
-                Fiber.interrupt(fiber),
-                Effect.as(
-                  accepting || active.size > 0 ? Effect.ignore(Effect.provideContext(spawnWorker(), services)) : Effect.void,
-                  true
-                )
-              )
+              // A running job has its worker; interrupting it ends the job (the worker
+              // replaces itself). A job cancelling itself is interrupted at its next
+              // suspension instead of waiting on its own end.
+              const fiber = entry.worker!
+              return fiber === Fiber.getCurrent()
+                ? Effect.as(Effect.forkDetach(Fiber.interrupt(fiber)), true)
+                : Effect.as(Fiber.interrupt(fiber), true)
             }),
           pending: Effect.sync(() => counts.queued),
           stats: Effect.sync(stats)
         }
         return api
       }))
-    void self
     return api
   })
