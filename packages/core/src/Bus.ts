@@ -64,7 +64,13 @@ export type PayloadOf<E> = E extends Event<infer A> ? A : unknown
 
 type EffectHandler = (payload: unknown) => Effect.Effect<void, unknown>
 
-const nameOf = (ref: EventRef<any>): string => (typeof ref === "string" ? ref : ref.name)
+/**
+ * The name of an `EventRef`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const nameOf = (ref: EventRef<any>): string => (typeof ref === "string" ? ref : ref.name)
 
 /**
  * Options of one listener.
@@ -195,10 +201,10 @@ export class Bus extends Context.Service<Bus, Service>()("@specter/core/Bus") {}
 export const make: Effect.Effect<Service> = Effect.sync(() => {
   const state = new internal.BusState()
   const emitUnsafe = (event: EventRef<any>, payload: unknown) => {
-    state.offer(typeof event === "string" ? event : event.name, payload)
+    state.offer(nameOf(event), payload)
   }
   const listenWith = (event: EventRef<any>, handler: internal.Handler, options?: internal.ListenerOptions) =>
-    Effect.asVoid(internal.register(state, nameOf(event), handler, options ?? {}))
+    internal.register(state, nameOf(event), handler, options ?? {})
   return {
     emit: (event, payload) => Effect.sync(() => emitUnsafe(event, payload)),
     emitUnsafe,

@@ -26,9 +26,10 @@
  *
  * @since 0.1.0
  */
-import { Cache as EffectCache, Cause, Clock, Data, Duration, Effect, Exit, Option, Scope } from "effect"
+import { Cache as EffectCache, Clock, Data, Duration, Effect, Exit, Option, Scope } from "effect"
 import * as Bus from "./Bus.ts"
 import * as internal from "./internal/cache.ts"
+import { logFailure } from "./internal/failure.ts"
 
 /**
  * The payload of `<name>:invalidated`: which cache, which key (`None` for all),
@@ -281,10 +282,7 @@ export function make<K, A, E, R>(
 
     const runHandlers = (event: Invalidated<K>) =>
       Effect.forEach(handlers.slice(), (handler) =>
-        Effect.catchCause(handler(event), (cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause)
-            : Effect.logError(`cache '${name}': an onInvalidate handler failed`, cause)), { discard: true })
+        logFailure(`cache '${name}': an onInvalidate handler`)(handler(event)), { discard: true })
 
     /** Invalidates `key` (or all) as part of `visited`'s wave, or of a new one. */
     const wave = (key: Option.Option<K>, within?: Array<string>): Effect.Effect<void> =>

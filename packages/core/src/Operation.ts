@@ -19,6 +19,7 @@
 import { Cause, Data, Effect, Option } from "effect"
 import { ValidationError } from "./Field.ts"
 import * as Outcome from "./Outcome.ts"
+import { catchFailure } from "./internal/failure.ts"
 
 /**
  * The error an operation fails with on purpose: a message, a status (default 400),
@@ -88,7 +89,6 @@ export const make = <I, A, E = never, R = never>(name: string, definition: Defin
         : Effect.andThen(definition.validate(input), () => definition.perform(input))
     ).pipe(
       Effect.map((result): Outcome.Outcome<A> => (Outcome.isOutcome(result) ? result as Outcome.Outcome<A> : Outcome.success(result))),
-      Effect.catchCause((cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : toOutcome(name, cause))
+      (performed) => catchFailure(performed, (cause) => toOutcome(name, cause))
     )
 })

@@ -6,7 +6,9 @@
  * @internal
  */
 import { Cause, Effect, Scope } from "effect"
-import { Mailbox, type OverflowStrategy } from "./mailbox.ts"
+import type { ListenOptions } from "../Bus.ts"
+import { Mailbox } from "./mailbox.ts"
+import { catchFailure } from "./failure.ts"
 
 /** One delivery that `emitAndWait` is waiting for: counts down as listeners finish. */
 export class Acknowledged {
@@ -27,15 +29,10 @@ export type Handler =
   | { readonly _tag: "Effect"; readonly run: (payload: any) => Effect.Effect<void, unknown> }
   | { readonly _tag: "Sync"; readonly run: (payload: any) => void }
 
-export interface ListenerOptions {
-  readonly label?: string | undefined
-  readonly capacity?: number | undefined
-  readonly strategy?: OverflowStrategy | undefined
-  readonly once?: boolean | undefined
-}
+export type ListenerOptions = ListenOptions & { readonly once?: boolean | undefined }
 
 /** Default mailbox capacity per listener (messages). */
-export const DEFAULT_CAPACITY = 16_384
+const DEFAULT_CAPACITY = 16_384
 
 let nextListenerId = 0
 
@@ -127,21 +124,19 @@ export class BusState {
     entry.mailbox.close()
   }
 
-  /** Offers `message` to every listener of `event`; returns how many accepted it. */
-  offer(event: string, message: unknown): number {
+  /** Offers `message` to every listener of `event` (a full mailbox drops and counts). */
+  offer(event: string, message: unknown): void {
     const topic = this.table.get(event)
-    return topic === undefined ? 0 : this.offerTo(topic, message)
+    if (topic !== undefined) this.offerTo(topic, message)
   }
 
-  offerTo(topic: Topic, message: unknown): number {
+  offerTo(topic: Topic, message: unknown): void {
     const listeners = topic.listeners
-    let accepted = 0
     for (let i = 0; i < listeners.length; i++) {
       const entry = listeners[i]!
-      if (entry.mailbox.offer(message)) accepted++
+      entry.mailbox.offer(message)
       if (entry.once) this.remove(entry)
     }
-    return accepted
   }
 
   count(event?: string): number {
@@ -180,16 +175,10 @@ const runSyncBatch = (entry: ListenerEntry, run: (payload: unknown) => void) => 
   let failed = 0
   // Plain loop with locals: a sync batch cannot be interrupted half-way.
   for (let i = entry.index; i < length; i++) {
-    const message = batch[i]
+    let message = batch[i]
     if (message instanceof Acknowledged) {
       ;(acks ??= []).push(message)
-      try {
-        run(message.payload)
-      } catch (error) {
-        failed++
-        ;(errors ??= []).push(error)
-      }
-      continue
+      message = message.payload
     }
     try {
       run(message)
@@ -218,11 +207,13 @@ const runEffectBatch = (
   run: (payload: unknown) => Effect.Effect<void, unknown>
 ): Effect.Effect<void> => {
   const batch = entry.batch
+  // An acknowledged message settles after its failure is logged, so it is caught here
+  // (and counted as failed, not delivered, by `from`'s step seeing `settledFailed`).
+  let settledFailed = false
   const isolated = (payload: unknown) =>
-    Effect.catchCause(run(payload), (cause) => {
-      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    catchFailure(run(payload), (cause) => {
       entry.failed++
-      entry.delivered--
+      settledFailed = true
       return logFailure(entry, cause)
     })
   const from = (): Effect.Effect<void> =>
@@ -236,11 +227,11 @@ const runEffectBatch = (
         return run(message)
       },
       step: () => {
-        entry.delivered++
+        if (settledFailed) settledFailed = false
+        else entry.delivered++
       }
-    }).pipe(
-      Effect.catchCause((cause) => {
-        if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    }).pipe((loop) =>
+      catchFailure(loop, (cause) => {
         entry.failed++
         return Effect.andThen(logFailure(entry, cause), Effect.suspend(from))
       })
@@ -279,7 +270,7 @@ export const register = (
   event: string,
   handler: Handler,
   options: ListenerOptions
-): Effect.Effect<ListenerEntry, never, Scope.Scope> =>
+): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const entry = new ListenerEntry(event, options)
@@ -289,5 +280,4 @@ export const register = (
     }))
     state.add(entry)
     yield* Effect.forkIn(listenerLoop(entry, handler), scope, { startImmediately: true })
-    return entry
   })

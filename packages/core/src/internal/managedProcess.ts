@@ -16,6 +16,7 @@ import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, type Pla
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import type { Health, ManagedProcess, ProcessExit, ProcessSpawnError, StreamName } from "../ManagedProcess.ts"
 import { Backoff, consume, errorMessage, Hub } from "./watcher.ts"
+import { catchFailure, logFailure } from "./failure.ts"
 
 export interface Config {
   readonly name: string
@@ -116,10 +117,7 @@ export const start = (
           output[stream].lines.publish(line)
           return notify.line === undefined ? Effect.void : notify.line(stream, line)
         }),
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause as Cause.Cause<never>)
-            : Effect.logWarning(`process '${name}': reading ${stream} failed`, cause))
+        logFailure(`process '${name}': reading ${stream}`, "Warn")
       )
 
     const spawn: Effect.Effect<Run, ProcessSpawnError> = Effect.gen(function*() {
@@ -127,10 +125,7 @@ export const start = (
       const handle = yield* spawner.spawn(command).pipe(
         Scope.provide(scope),
         Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))),
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause as Cause.Cause<never>)
-            : Effect.fail(spawnError(cause as Cause.Cause<PlatformError.PlatformError>)))
+        (spawned) => catchFailure(spawned, (cause) => Effect.fail(spawnError(cause as Cause.Cause<PlatformError.PlatformError>)))
       )
       const readers = [
         yield* Effect.forkDetach(reader("stdout", handle.stdout)),

@@ -10,12 +10,13 @@
  *
  * @internal
  */
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberMap, Schedule, Scope, SubscriptionRef } from "effect"
-import type * as Bus from "../Bus.ts"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, FiberMap, Schedule, Scope, SubscriptionRef } from "effect"
+import * as Bus from "../Bus.ts"
 import type { ServiceHealth, Service as ServiceManagerService } from "../ServiceManager.ts"
 import type { Service, ServiceStatus, Task, TaskOptions } from "../Service.ts"
 import { ServiceNotRunning, ServiceStartError } from "../ServiceError.ts"
 import { subscribe as subscribeRef } from "./subscribe.ts"
+import * as failures from "./failure.ts"
 
 class TaskImpl implements Task {
   readonly id: string
@@ -30,11 +31,7 @@ class TaskImpl implements Task {
   }
 }
 
-const logFailure = (service: string, what: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchCause(effect, (cause) =>
-    Cause.hasInterruptsOnly(cause)
-      ? Effect.failCause(cause as Cause.Cause<never>)
-      : Effect.logError(`service '${service}': ${what} failed`, cause))
+const logFailure = (service: string, what: string) => failures.logFailure(`service '${service}': ${what}`)
 
 export const start = <S extends object, A, E, R>(
   name: string,
@@ -51,7 +48,6 @@ export const start = <S extends object, A, E, R>(
     let status: ServiceStatus = "starting"
     let startedAt: number | undefined
     let stoppedAt: number | undefined
-    let closing = false
     /** The fiber running the teardown: a stop from it (an onStop hook, a cleanup) is a no-op. */
     let teardown: Fiber.Fiber<unknown, unknown> | undefined
     let taskCount = 0
@@ -62,7 +58,7 @@ export const start = <S extends object, A, E, R>(
 
     yield* Scope.addFinalizer(
       root,
-      Effect.flatMap(Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe())), (now) => {
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
         status = "stopped"
         stoppedAt = now
         return Effect.andThen(Deferred.succeed(stopped, undefined), Effect.logInfo(`service '${name}' stopped`))
@@ -84,7 +80,6 @@ export const start = <S extends object, A, E, R>(
       root,
       Effect.suspend(() => {
         status = "stopping"
-        closing = true
         teardown = Fiber.getCurrent()
         return Effect.forEach(onStopHooks.reverse(), (hook) => logFailure(name, "onStop hook")(hook), {
           discard: true
@@ -99,18 +94,38 @@ export const start = <S extends object, A, E, R>(
           : Effect.fail(new ServiceNotRunning({ service: name, status, operation }))
       )
 
-    const fork = <X, Y, Z>(
+    /**
+     * Forks `body` as a task of `kind` into `map`. `body` receives the task and the
+     * step to run, wrapped so that its failures are logged under the task's label.
+     */
+    const fork = <A, E, R, X, Z>(
       map: FiberMap.FiberMap<string>,
       kind: Task["kind"],
       operation: string,
       options: TaskOptions | undefined,
-      body: (task: TaskImpl) => Effect.Effect<X, Y, Z>
+      effect: Effect.Effect<A, E, R>,
+      body: (task: TaskImpl, logged: Effect.Effect<A | void, never, R>) => Effect.Effect<X, never, Z>
     ): Effect.Effect<Task, ServiceNotRunning, Z> =>
       Effect.andThen(
         guard(operation),
         Effect.suspend(() => {
           const task = new TaskImpl(`${kind}_${(++taskCount).toString(16).padStart(8, "0")}`, kind, options?.label ?? kind)
-          return Effect.as(FiberMap.run(map, task.id, annotate(body(task))), task as Task)
+          const logged = logFailure(name, `${kind} '${task.label}'`)(effect)
+          return Effect.as(FiberMap.run(map, task.id, annotate(body(task, logged))), task as Task)
+        })
+      )
+
+    /** Subscribes a bus listener in the service's listener scope; counted until the service stops. */
+    const listenWith = <X, Z>(operation: string, event: Bus.EventRef<any>, options: Bus.ListenOptions | undefined, listen: (options: Bus.ListenOptions) => Effect.Effect<X, never, Z>) =>
+      Effect.andThen(
+        guard(operation),
+        Effect.suspend(() => {
+          listenerCount++
+          const label = options?.label ?? `${name}:${Bus.nameOf(event)}`
+          return Effect.andThen(
+            Scope.addFinalizer(listeners, Effect.sync(() => void listenerCount--)),
+            Scope.provide(listen({ ...options, label }), listeners)
+          )
         })
       )
 
@@ -119,9 +134,8 @@ export const start = <S extends object, A, E, R>(
 
     const stop: Effect.Effect<void> = Effect.suspend(() => {
       if (teardown !== undefined && Fiber.getCurrent() === teardown) return Effect.void
-      if (!closing) {
-        closing = true
-        if (status === "starting" || status === "running") status = "stopping"
+      if (status === "starting" || status === "running") {
+        status = "stopping"
         // Closed on a fiber of its own, so that a stop from inside one of the
         // service's fibers (which the close interrupts) cannot deadlock.
         return Effect.andThen(Effect.forkDetach(Scope.close(root, Exit.void)), Deferred.await(stopped))
@@ -130,15 +144,15 @@ export const start = <S extends object, A, E, R>(
     })
 
     const health: Effect.Effect<ServiceHealth> = Effect.gen(function*() {
-      const now = yield* Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
+      const now = yield* Clock.currentTimeMillis
       return {
         name,
         status,
         uptimeMs: startedAt === undefined ? 0 : (stoppedAt ?? now) - startedAt,
         fibers: yield* FiberMap.size(tasks),
         timers: yield* FiberMap.size(timers),
-        listeners: status === "stopped" ? 0 : listenerCount,
-        children: status === "stopped" ? 0 : childCount,
+        listeners: listenerCount,
+        children: childCount,
         state: SubscriptionRef.getUnsafe(ref)
       }
     })
@@ -161,43 +175,25 @@ export const start = <S extends object, A, E, R>(
       update: (f) => SubscriptionRef.update(ref, f),
       changes: SubscriptionRef.changes(ref),
       subscribe,
-      spawn: (effect, options) => fork(tasks, "task", "spawn", options, () => logFailure(name, `task '${options?.label ?? "task"}'`)(effect)),
+      spawn: (effect, options) => fork(tasks, "task", "spawn", options, effect, (_, logged) => logged),
       spawnLater: (delay, effect, options) =>
-        fork(tasks, "task", "spawnLater", options, () =>
-          Effect.delay(logFailure(name, `task '${options?.label ?? "task"}'`)(effect), delay)),
+        fork(tasks, "task", "spawnLater", options, effect, (_, logged) => Effect.delay(logged, delay)),
       interval: (period, effect, options) =>
-        fork(timers, "interval", "interval", options, () =>
-          Effect.schedule(
-            logFailure(name, `interval '${options?.label ?? "interval"}'`)(effect),
-            Schedule.spaced(Duration.fromInputUnsafe(period))
-          )),
+        fork(timers, "interval", "interval", options, effect, (_, logged) =>
+          Effect.schedule(logged, Schedule.spaced(Duration.fromInputUnsafe(period)))),
       timeout: (delay, effect, options) =>
-        fork(timers, "timeout", "timeout", options, (task) =>
+        fork(timers, "timeout", "timeout", options, effect, (task, logged) =>
           Effect.andThen(
             Effect.sleep(delay),
             Effect.suspend(() => {
               task.fired = true
-              return logFailure(name, `timeout '${options?.label ?? "timeout"}'`)(effect)
+              return logged
             })
           )),
       cancel: (task) =>
         task instanceof TaskImpl ? cancelIn(task.kind === "task" ? tasks : timers, task) : Effect.void,
-      listen: (event, handler, options) =>
-        Effect.andThen(
-          guard("listen"),
-          Effect.suspend(() => {
-            listenerCount++
-            return Scope.provide(bus.listen(event, handler, { label: `${name}:${typeof event === "string" ? event : event.name}`, ...options }), listeners)
-          })
-        ),
-      on: (event, handler, options) =>
-        Effect.andThen(
-          guard("on"),
-          Effect.suspend(() => {
-            listenerCount++
-            return Scope.provide(bus.on(event, handler, { label: `${name}:${typeof event === "string" ? event : event.name}`, ...options }), listeners)
-          })
-        ),
+      listen: (event, handler, options) => listenWith("listen", event, options, (o) => bus.listen(event, handler, o)),
+      on: (event, handler, options) => listenWith("on", event, options, (o) => bus.on(event, handler, o)),
       emit: bus.emit,
       adopt: (child) =>
         Effect.andThen(
@@ -205,9 +201,9 @@ export const start = <S extends object, A, E, R>(
           Effect.suspend(() => {
             const scope = Scope.forkUnsafe(children, "sequential")
             childCount++
-            return child.pipe(
-              Scope.provide(scope),
-              Effect.onError((cause) => Effect.andThen(Scope.close(scope, Exit.failCause(cause)), Effect.sync(() => childCount--)))
+            return Effect.andThen(
+              Scope.addFinalizer(scope, Effect.sync(() => void childCount--)),
+              child.pipe(Scope.provide(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
             )
           })
         ),
@@ -230,7 +226,7 @@ export const start = <S extends object, A, E, R>(
       Effect.catchCause((cause) =>
         Effect.andThen(Scope.close(root, Exit.failCause(cause)), Effect.fail(new ServiceStartError({ service: name, cause }))))
     )
-    startedAt = yield* Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
+    startedAt = yield* Clock.currentTimeMillis
     if (status === "starting") status = "running"
     yield* Effect.logInfo(`service '${name}' started`)
     return [self, result] as const

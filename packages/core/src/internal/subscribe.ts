@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import { Cause, Effect, type Scope, Stream, SubscriptionRef } from "effect"
+import { Effect, type Scope, Stream, SubscriptionRef } from "effect"
+import { catchFailure } from "./failure.ts"
 
 export interface SubscribeOptions {
   /** Also run the handler at once with the current value. */
@@ -42,11 +43,9 @@ export const forEachScoped = <A, X, R>(
     let i = Math.min(toSkip, values.length)
     toSkip -= i
     const from = (): Effect.Effect<void, never, R> =>
-      Effect.whileLoop({ while: () => i < values.length, body: () => handler(values[i++]!), step: () => {} }).pipe(
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause as Cause.Cause<never>)
-            : Effect.andThen(Effect.logError(`${owner}: subscriber failed`, cause), Effect.suspend(from)))
+      catchFailure(
+        Effect.whileLoop({ while: () => i < values.length, body: () => handler(values[i++]!), step: () => {} }),
+        (cause) => Effect.andThen(Effect.logError(`${owner}: subscriber failed`, cause), Effect.suspend(from))
       )
     return from()
   })

@@ -17,6 +17,7 @@
  */
 import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, type FileSystem, Option, Queue, Schedule, Scope, Stream } from "effect"
 import type { Health, Mode, StopReason, SubscribeOptions, Watcher, WatcherFailed } from "../Watcher.ts"
+import { logFailure } from "./failure.ts"
 
 /** Nothing a watcher schedules waits less than this: no poll interval, no retry, no restart. */
 export const minimumDelay: Duration.Duration = Duration.millis(100)
@@ -144,8 +145,7 @@ export const consume = <A, X, R>(
   Effect.map(
     Effect.forkScoped(
       Stream.runForEach(Stream.fromQueue(queue), (value) =>
-        Effect.catchCause(handler(value), (cause) =>
-          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.logError(`${what} failed`, cause)))
+        logFailure(what)(handler(value)))
     ),
     (fiber) => {
       fibers.add(fiber)
