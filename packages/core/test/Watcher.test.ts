@@ -325,4 +325,30 @@ describe("Watcher", () => {
       assert.deepStrictEqual(got, [10])
       assert.strictEqual((yield* watcher.health).errorCount, 1)
     }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("WAT-25b a transform that always throws backs off and a limited retry ends the watcher", () =>
+    Effect.gen(function*() {
+      const watcher = yield* Watcher.poll("w", Effect.succeed(1), {
+        retry: Schedule.recurs(2),
+        transform: (): number => {
+          throw new Error("bad value")
+        }
+      })
+      yield* TestClock.adjust("1 second")
+      const error = yield* Effect.flip(watcher.join)
+      assert.include(error.message, "bad value")
+      assert.strictEqual((yield* watcher.health).errorCount, 3)
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("WAT-25c a failure that is not JSON (a BigInt) is retried like any other, not a silent stop", () =>
+    Effect.gen(function*() {
+      const watcher = yield* Watcher.poll("w", script<number | Error>([0, 1]).pipe(
+        Effect.flatMap((n) => (n === 0 ? Effect.fail({ id: 1n }) : Effect.succeed(n)))
+      ))
+      const got = yield* collect(watcher)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(got, [1])
+      assert.isTrue(yield* watcher.running)
+      assert.strictEqual((yield* watcher.health).errorCount, 1)
+    }).pipe(Effect.provide(TestSpecter.layer)))
 })

@@ -39,7 +39,12 @@ export const errorMessage = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
   if (error instanceof Error) return error.message.length > 0 ? error.message : error.name
   if (typeof error === "string") return error
-  return JSON.stringify(error) ?? String(error)
+  try {
+    return JSON.stringify(error) ?? String(error)
+  } catch {
+    // A BigInt or a cycle: the text form is the best that can be said.
+    return String(error)
+  }
 }
 
 /**
@@ -239,10 +244,12 @@ export const make = <A, B, E, R>(
 
     const emit = (value: A): Effect.Effect<void> =>
       Effect.suspend(() => {
-        // A value is a success: the next failure or completion waits the first delay again.
+        const next = transform(value) // a throw is a defect, so a failure of this run
+        // A transformed value is a success: the next failure or completion waits the
+        // first delay again. (Resetting before `transform` would let a transform
+        // that always throws retry forever at the first delay.)
         retry?.reset()
         repeat?.reset()
-        const next = transform(value) // a throw is a defect, so a failure of this run
         if (config.dedupe && Option.isSome(lastValue) && Equal.equals(lastValue.value, next)) return Effect.void
         lastValue = Option.some(next)
         hub.publish(next)
@@ -269,15 +276,16 @@ export const make = <A, B, E, R>(
         if (Exit.isSuccess(exit)) {
           const delay = repeat === undefined ? Option.none() : yield* repeat.next(undefined)
           if (Option.isNone(delay)) return yield* finish("completed", Exit.void)
-          yield* Effect.sleep(atLeastMinimum(delay.value))
-          if (config.completionIsRestart) yield* notify.restarted(++restarts, "completion", delay.value)
+          const wait = atLeastMinimum(delay.value)
+          yield* Effect.sleep(wait)
+          if (config.completionIsRestart) yield* notify.restarted(++restarts, "completion", wait)
           continue
         }
         const cause = exit.cause
         if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
         errorCount++
         lastError = Option.some(cause)
-        const delay = retry === undefined ? Option.none() : yield* retry.next(cause)
+        const delay = retry === undefined ? Option.none() : Option.map(yield* retry.next(cause), atLeastMinimum)
         yield* notify.failed(cause, errorCount, delay)
         if (Option.isNone(delay)) {
           yield* Effect.logError(`watcher '${name}': ${config.mode} failed; the watcher ends`, cause)
@@ -287,7 +295,7 @@ export const make = <A, B, E, R>(
           `watcher '${name}': ${config.mode} failed (error #${errorCount}); retrying in ${Duration.format(delay.value)}`,
           cause
         )
-        yield* Effect.sleep(atLeastMinimum(delay.value))
+        yield* Effect.sleep(delay.value)
         yield* notify.restarted(++restarts, "failure", delay.value)
       }
     })
