@@ -25,7 +25,10 @@
  */
 import { Cause, Data, type Duration, Effect, FileSystem, Option, type PlatformError, Schedule, type Scope, Stream } from "effect"
 import * as Bus from "./Bus.ts"
+import { type FileChanges, fileChanges } from "./FileChanges.ts"
 import * as internal from "./internal/watcher.ts"
+
+export { type FileChanges, fileChanges } from "./FileChanges.ts"
 
 /**
  * Where the values come from: an effect run on an interval, a stream, or file events.
@@ -109,15 +112,6 @@ export interface FilesOptions<B = FileChanges> extends StreamOptions<FileChanges
   readonly debounce?: Duration.Input | undefined
   readonly recursive?: boolean | undefined
 }
-
-/**
- * A batch of file-system events gathered during one debounce window, in order of
- * first occurrence, each `(kind, path)` once. Paths are relative to the watched path.
- *
- * @since 0.1.0
- * @category models
- */
-export type FileChanges = ReadonlyArray<FileSystem.WatchEvent>
 
 /**
  * Options of `Watcher.subscribe`. Original: `subscribe(fn)` had none.
@@ -384,21 +378,6 @@ export const stream = <A, E = never, R = never, B = A>(
     policy(options?.repeat, options?.maxBackoff)
   )
 }
-
-/**
- * The events of `FileSystem.watch(path)` in batches: a batch closes when no event
- * came for `debounce` (default 100 ms). Fails like `FileSystem.watch` (for example
- * when `path` does not exist).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fileChanges = (
-  path: string,
-  options?: { readonly debounce?: Duration.Input | undefined; readonly recursive?: boolean | undefined }
-): Stream.Stream<FileChanges, PlatformError.PlatformError, FileSystem.FileSystem> =>
-  Stream.unwrap(FileSystem.FileSystem.useSync((fs) =>
-    internal.debounceBatches(fs.watch(path, { recursive: options?.recursive ?? false }), options?.debounce ?? "100 millis")))
 
 /**
  * Watches a file or directory through Effect's `FileSystem` (`watch`), delivering

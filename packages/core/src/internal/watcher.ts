@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, type FileSystem, Option, Queue, Schedule, Scope, Stream } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Queue, Schedule, Scope, Stream } from "effect"
 import type { Health, Mode, StopReason, SubscribeOptions, Watcher, WatcherFailed } from "../Watcher.ts"
 import { logFailure } from "./failure.ts"
 
@@ -46,37 +46,6 @@ export const errorMessage = (cause: Cause.Cause<unknown>): string => {
     return String(error)
   }
 }
-
-/**
- * Gathers the events of `events` into batches, each closed by `quiet` without an
- * event; within a batch each `(kind, path)` appears once, at its first position.
- */
-export const debounceBatches = <E, R>(
-  events: Stream.Stream<FileSystem.WatchEvent, E, R>,
-  quiet: Duration.Input
-): Stream.Stream<ReadonlyArray<FileSystem.WatchEvent>, E, R> =>
-  Stream.suspend(() => {
-    let batch: Array<FileSystem.WatchEvent> = []
-    const seen = new Set<string>()
-    return events.pipe(
-      Stream.map((event) => {
-        const key = `${event._tag}:${event.path}`
-        if (!seen.has(key)) {
-          seen.add(key)
-          batch.push(event)
-        }
-        return batch.length
-      }),
-      Stream.debounce(quiet),
-      Stream.map(() => {
-        const out = batch
-        batch = []
-        seen.clear()
-        return out
-      }),
-      Stream.filter((out) => out.length > 0)
-    )
-  })
 
 // ---------------------------------------------------------------------------
 // Hub
