@@ -237,9 +237,6 @@ export function make<K, A, E, R>(
   return Effect.gen(function*() {
     const bus = yield* Bus.Bus
     const graph = internal.graphOf(bus)
-    if (graph.nodes.has(name)) {
-      return yield* new DuplicateCache({ cache: name, message: `[specter:cache] a cache named '${name}' already exists` })
-    }
     const ttl = options.timeToLive === undefined ? Duration.infinity : yield* timeToLive(name, options.timeToLive, "timeToLive")
     const failureTtl = options.failureTimeToLive === undefined
       ? Duration.zero
@@ -303,6 +300,11 @@ export function make<K, A, E, R>(
       })
 
     const node: internal.Node = { name, dependsOn, cascade: (visited) => wave(Option.none(), visited) }
+    // The name check, the cycle check and the registration with no yield between
+    // them, so that two caches made at once cannot both take one name.
+    if (graph.nodes.has(name)) {
+      return yield* new DuplicateCache({ cache: name, message: `[specter:cache] a cache named '${name}' already exists` })
+    }
     const cycle = graph.cycleThrough(node)
     if (cycle !== undefined) {
       return yield* new CacheCycle({
@@ -312,10 +314,10 @@ export function make<K, A, E, R>(
       })
     }
 
+    graph.nodes.set(name, node)
     // The cache's own scope: `destroy` closes it early.
     const scope = yield* Scope.fork(yield* Effect.scope)
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
-    graph.nodes.set(name, node)
     yield* Scope.addFinalizer(scope, Effect.suspend(() => {
       if (graph.nodes.get(name) === node) graph.nodes.delete(name)
       handlers.length = 0

@@ -27,7 +27,7 @@ import { Data, Effect, Equal, type Scope, Stream } from "effect"
 import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
 import * as path from "./internal/path.ts"
-import { makeCell, Reject, requirePlainObject } from "./internal/state.ts"
+import { makeCell, Reject } from "./internal/state.ts"
 import type { SubscribeOptions } from "./internal/subscribe.ts"
 import type { KeyValueStore } from "effect/persistence"
 import type { LoadError, MemoryOptions, Options, PersistedError, PersistedOptions } from "./Store.ts"
@@ -168,7 +168,6 @@ export interface Model<S extends object, E = never> {
 
 type Node = Readonly<Record<string, unknown>>
 
-const requireObject = (owner: string, operation: string, value: unknown) => requirePlainObject("model", owner, operation, value)
 
 /**
  * Creates a model holding `initial` (frozen in place) in the calling scope; same
@@ -207,7 +206,7 @@ export function make<S extends object>(
   options?: Options<S>
 ): Effect.Effect<Model<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
   return Effect.gen(function*() {
-    const { cell, changed, first, owner } = yield* makeCell("model", name, initial, options)
+    const { cell, changed, owner } = yield* makeCell("model", name, initial, options)
 
     const invalid = (p: unknown, message: string) => new InvalidPath({ model: name, path: path.render(p), message: `${owner}: ${message}` })
     const parsed = (p: unknown): Effect.Effect<ReadonlyArray<string>, InvalidPath> => {
@@ -239,15 +238,17 @@ export function make<S extends object>(
         }),
       patch: (partial) =>
         commit((state) => {
-          requireObject(owner, "patch()", partial)
+          cell.require("patch()", partial)
           const merged = path.mergeDeep(state, partial as Node)
           return merged._tag === "Ok" ? merged.root : new Reject(invalid("", merged.reason))
         }),
       update: (f) =>
         commit((state) => {
           const next = f(state as S)
-          requireObject(owner, "update()", next)
-          return Equal.equals(next, state) ? state : freeze(next as Node)
+          cell.require("update()", next)
+          // Frozen before it is compared: Equal caches what it computed for an object.
+          const frozen = freeze(next as Node)
+          return Equal.equals(frozen, state) ? state : frozen
         }),
       delete: (p) => Effect.flatMap(parsed(p), (segments) => commit((state) => path.deleteIn(state, segments))),
       clear: (() => commit((state) => (Object.keys(state).length === 0 ? state : seal({})))) as Model<S>["clear"],
@@ -272,7 +273,7 @@ export function make<S extends object>(
         }
         return Effect.flatMap(parsed(first), (segments) => cell.subscribe(at(segments), Equal.equals, handler, immediate))
       }) as Model<S>["subscribe"],
-      destroy: cell.destroy(() => seal({ ...first }))
+      destroy: cell.destroy()
     }
     return model
   })

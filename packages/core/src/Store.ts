@@ -26,7 +26,7 @@ import { Effect, type Scope, type Stream } from "effect"
 import type { KeyValueStore } from "effect/persistence"
 import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
-import { makeCell, requirePlainObject } from "./internal/state.ts"
+import { makeCell } from "./internal/state.ts"
 import type { SubscribeOptions } from "./internal/subscribe.ts"
 import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "./Persistence.ts"
 
@@ -165,7 +165,6 @@ const freezeValues = <A extends object>(record: A): A => {
   return record
 }
 
-const requireObject = (owner: string, operation: string, value: unknown) => requirePlainObject("store", owner, operation, value)
 
 /**
  * Creates a store holding `initial` (frozen in place) in the calling scope. With
@@ -205,7 +204,7 @@ export function make<S extends object>(
   options?: Options<S>
 ): Effect.Effect<Store<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
   return Effect.gen(function*() {
-    const { cell, changed, first, owner } = yield* makeCell("store", name, initial, options)
+    const { cell, changed } = yield* makeCell("store", name, initial, options)
 
     const get = ((...args: [] | [string] | [string, unknown]) =>
       Effect.sync(() => {
@@ -215,7 +214,7 @@ export function make<S extends object>(
       })) as Store<S>["get"]
     const replace = (state: S) =>
       cell.commit(() => {
-        requireObject(owner, "replace()", state)
+        cell.require("replace()", state)
         return freeze(state)
       })
     const store: Store<S, any> = {
@@ -224,7 +223,7 @@ export function make<S extends object>(
       get,
       set: (partial) =>
         cell.commit((state) => {
-          requireObject(owner, "set()", partial)
+          cell.require("set()", partial)
           return seal({ ...state, ...freezeValues(partial) }) as S
         }),
       replace,
@@ -239,12 +238,12 @@ export function make<S extends object>(
       update: (f) =>
         cell.commit((state) => {
           const next = f(state)
-          requireObject(owner, "update()", next)
+          cell.require("update()", next)
           return freeze(next)
         }),
       changes: cell.changes,
       subscribe: (handler, options) => cell.subscribe(undefined, undefined, handler, options?.immediate === true),
-      destroy: cell.destroy(() => seal({ ...first }))
+      destroy: cell.destroy()
     }
     return store
   })

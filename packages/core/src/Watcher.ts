@@ -298,7 +298,7 @@ const make = <A, B, E, R>(
   name: string,
   mode: Mode,
   attempt: (emit: (value: A) => Effect.Effect<void>) => Effect.Effect<void, E, R>,
-  options: StreamOptions<A, B> | undefined,
+  options: Options<A, B> | undefined,
   repeat: Schedule.Schedule<unknown, unknown> | undefined
 ): Effect.Effect<Watcher<B, E>, never, Scope.Scope | R> =>
   Effect.flatMap(Effect.serviceOption(Bus.Bus), (bus) => {
@@ -347,7 +347,7 @@ export const poll = <A, E = never, R = never, B = A>(
     name,
     "poll",
     (emit) => Effect.flatMap(effect, emit),
-    { ...options, repeat: undefined },
+    options,
     Schedule.spaced(options?.interval ?? "5 seconds")
   )
 

@@ -10,8 +10,6 @@ import type { Options } from "../Field.ts"
 export interface FieldIssue {
   readonly path: ReadonlyArray<PropertyKey>
   readonly message: string
-  /** `true` when the key was absent (reported as a `MissingKey` issue). */
-  readonly missing?: boolean
 }
 
 export type Outcome =

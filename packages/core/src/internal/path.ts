@@ -13,8 +13,6 @@
 import { Equal } from "effect"
 import { freeze, isPlainObject, seal, typeName } from "./immutable.ts"
 
-export type Segment = string | number
-export type Path = string | ReadonlyArray<Segment>
 type Node = Readonly<Record<string, unknown>>
 
 const FORBIDDEN: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"])

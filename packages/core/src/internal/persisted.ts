@@ -21,7 +21,6 @@ import { freeze } from "./immutable.ts"
 export type Ack = Deferred.Deferred<void, PersistenceError>
 
 export interface Persisted<S> {
-  readonly key: string
   /** The encoded form of `state`, or why it cannot be stored. */
   readonly encode: (state: S) => Result.Result<unknown, InvalidState>
   /** Records the latest encoded state; returns the write that will contain it. */
@@ -104,10 +103,7 @@ export const open = <S>(
         Effect.exit,
         Effect.flatMap((exit) => {
           // Keep the state for the next write (or the final flush) if this one failed.
-          if (exit._tag === "Failure" && !dirty) {
-            latest = value
-            unwritten = true
-          }
+          if (exit._tag === "Failure" && !dirty) unwritten = true
           return Deferred.done(ack, exit)
         })
       )
@@ -143,7 +139,6 @@ export const open = <S>(
     )
 
     const persisted: Persisted<S> = {
-      key,
       encode: (value) =>
         Result.mapError(
           encodeState(value),

@@ -19,7 +19,7 @@ import { Cause, Deferred, Effect, Option, type Scope, Stream, SubscriptionRef } 
 import type { KeyValueStore } from "effect/persistence"
 import * as Bus from "../Bus.ts"
 import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "../Persistence.ts"
-import { freeze, isPlainObject, typeName } from "./immutable.ts"
+import { freeze, isPlainObject, seal, typeName } from "./immutable.ts"
 import { type Ack, open, type Persisted } from "./persisted.ts"
 import { forEachScoped } from "./subscribe.ts"
 
@@ -49,7 +49,10 @@ export interface Events<S> {
 const NONE: unique symbol = Symbol("none")
 
 export class Cell<S> {
+  readonly kind: "store" | "model"
   readonly owner: string
+  /** The state made with; `destroy` goes back to a copy of it. */
+  readonly initial: S
   readonly ref: SubscriptionRef.SubscriptionRef<S>
   readonly events: Events<S> | undefined
   readonly persisted: Persisted<S> | undefined
@@ -58,8 +61,17 @@ export class Cell<S> {
   /** Completed when the current generation ends (destroy or scope close). */
   ended: Deferred.Deferred<void> = Deferred.makeUnsafe()
 
-  constructor(owner: string, ref: SubscriptionRef.SubscriptionRef<S>, events: Events<S> | undefined, persisted: Persisted<S> | undefined) {
+  constructor(
+    kind: "store" | "model",
+    owner: string,
+    initial: S,
+    ref: SubscriptionRef.SubscriptionRef<S>,
+    events: Events<S> | undefined,
+    persisted: Persisted<S> | undefined
+  ) {
+    this.kind = kind
     this.owner = owner
+    this.initial = initial
     this.ref = ref
     this.events = events
     this.persisted = persisted
@@ -67,6 +79,11 @@ export class Cell<S> {
 
   get current(): S {
     return this.ref.value
+  }
+
+  /** Throws the `TypeError` of `operation` on a value that is not a plain object (see `requirePlainObject`). */
+  require(operation: string, value: unknown): void {
+    requirePlainObject(this.kind, this.owner, operation, value)
   }
 
   /**
@@ -174,10 +191,11 @@ export class Cell<S> {
    * `reset()` (a new object, so it is always published; without a change event).
    * Streams end on the reset itself, after delivering every earlier state.
    */
-  destroy(reset: () => S): Effect.Effect<void, PersistenceError | InvalidState> {
+  destroy(): Effect.Effect<void, PersistenceError | InvalidState> {
     return Effect.suspend(() => {
       const endOld = this.nextGeneration()
-      return Effect.ensuring(Effect.asVoid(this.commit(reset, true)), endOld)
+      // A new object, so that the reset is always published.
+      return Effect.ensuring(Effect.asVoid(this.commit(() => seal({ ...this.initial as object }) as S, true)), endOld)
     })
   }
 }
@@ -199,8 +217,7 @@ export const requirePlainObject = (kind: "store" | "model", owner: string, opera
 }
 
 /**
- * The cell of a Store or Model named `name` (and `first`, the initial state, for
- * `destroy`): `initial` frozen in place, the stored
+ * The cell of a Store or Model named `name`: `initial` frozen in place, the stored
  * state instead when persisted, the change event (`<name>:changed` or the given
  * name) wired when asked for, and closed (pending writes flushed) with the scope.
  */
@@ -210,7 +227,7 @@ export const makeCell = <S extends object>(
   initial: S,
   options: CellOptions<S> | undefined
 ): Effect.Effect<
-  { readonly cell: Cell<S>; readonly changed: Bus.Event<S>; readonly owner: string; readonly first: S },
+  { readonly cell: Cell<S>; readonly changed: Bus.Event<S>; readonly owner: string },
   PersistenceError | StoredStateInvalid,
   Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus
 > =>
@@ -227,7 +244,7 @@ export const makeCell = <S extends object>(
       persisted = opened.persisted
       start = opened.state
     }
-    const cell = new Cell<S>(owner, yield* SubscriptionRef.make(start), events, persisted)
+    const cell = new Cell<S>(kind, owner, first, yield* SubscriptionRef.make(start), events, persisted)
     yield* Effect.addFinalizer(() => cell.close())
-    return { cell, changed, owner, first }
+    return { cell, changed, owner }
   })
