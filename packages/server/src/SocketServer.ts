@@ -92,10 +92,14 @@ class SessionImpl implements Session {
   readonly push: Session["push"]
   readonly join: Session["join"]
   readonly leave: Session["leave"]
+  /** Completed when the connection is gone (the session's finalizer ran). */
+  readonly gone = Deferred.makeUnsafe<void>()
+  private readonly all: Map<string, Set<SessionImpl>>
   constructor(
     write: (frame: string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>,
     topics: Map<string, Set<SessionImpl>>
   ) {
+    this.all = topics
     this.send = (frame) => Effect.ignore(write(frame))
     this.close = (code, reason) => Effect.ignore(write(new Socket.CloseEvent(code, reason)))
     this.push = (event, payload) => this.send(Protocol.event(event, payload))
@@ -106,13 +110,14 @@ class SessionImpl implements Session {
         members.add(this)
         topics.set(topic, members)
       })
-    this.leave = (topic) =>
-      Effect.sync(() => {
-        this.topics.delete(topic)
-        const members = topics.get(topic)
-        members?.delete(this)
-        if (members?.size === 0) topics.delete(topic)
-      })
+    this.leave = (topic) => Effect.sync(() => this.removeFrom(topic))
+  }
+
+  removeFrom(topic: string): void {
+    this.topics.delete(topic)
+    const members = this.all.get(topic)
+    members?.delete(this)
+    if (members?.size === 0) this.all.delete(topic)
   }
 }
 
@@ -145,7 +150,6 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Socke
   const bus = yield* Bus.Bus
   const sessions = new Map<string, SessionImpl>()
   const topics = new Map<string, Set<SessionImpl>>()
-  let drained: Deferred.Deferred<void> | undefined
 
   const reply = (session: SessionImpl, id: number | string | undefined, error: Protocol.AckError) =>
     session.send(id === undefined ? Protocol.error(error.code, error.message) : Protocol.ackError(id, error))
@@ -156,7 +160,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Socke
       return session.close(1009, `frame larger than ${maxFrameBytes} bytes`)
     }
     const parsed = Protocol.parse(text)
-    if (Result.isFailure(parsed)) return reply(session, parsed.failure.id, parsed.failure)
+    if (Result.isFailure(parsed)) {
+      const { code, id, message } = parsed.failure
+      return reply(session, id, { code, message })
+    }
     const frame = parsed.success
     switch (frame.type) {
       case "hello":
@@ -170,8 +177,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Socke
             case "UnknownEvent":
               return reply(session, frame.id, { code: "unknown_event", message: `no handler for event '${frame.event}'` })
             case "Failed": {
-              const { code, message, fields } = dispatch.failure
-              return reply(session, frame.id, fields === undefined ? { code, message } : { code, message, fields })
+              const { code, fields, message } = dispatch.failure
+              return reply(session, frame.id, { code, message, fields })
             }
             case "Ok":
               return frame.id === undefined ? Effect.void : session.send(Protocol.ackOk(frame.id, dispatch.payload))
@@ -190,12 +197,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Socke
         Effect.andThen(
           Effect.sync(() => {
             sessions.delete(session.sid)
-            for (const topic of session.topics) {
-              const members = topics.get(topic)
-              members?.delete(session)
-              if (members?.size === 0) topics.delete(topic)
-            }
-            if (sessions.size === 0 && drained !== undefined) Deferred.doneUnsafe(drained, Effect.void)
+            for (const topic of [...session.topics]) session.removeFrom(topic)
+            Deferred.doneUnsafe(session.gone, Effect.void)
           }),
           bus.emit(Disconnected, { sid: session.sid })
         )
@@ -221,11 +224,11 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Socke
     sessions: () => [...sessions.values()].map((s) => ({ sid: s.sid, route: s.route, topics: [...s.topics] })),
     closeAll: (code = 1001, reason = "server shutting down") =>
       Effect.suspend(() => {
-        if (sessions.size === 0) return Effect.void
-        const done = (drained ??= Deferred.makeUnsafe<void>())
-        return Effect.forEach([...sessions.values()], (s) => s.close(code, reason), { discard: true }).pipe(
+        const closing = [...sessions.values()]
+        for (const session of closing) session.open = false // frames still arriving are not handled
+        return Effect.forEach(closing, (s) => s.close(code, reason), { discard: true }).pipe(
           // Give clients a moment to complete the close handshake.
-          Effect.andThen(Effect.timeoutOption(Deferred.await(done), "500 millis")),
+          Effect.andThen(Effect.timeoutOption(Effect.forEach(closing, (s) => Deferred.await(s.gone), { discard: true }), "500 millis")),
           Effect.asVoid
         )
       }),
