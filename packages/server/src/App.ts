@@ -18,7 +18,7 @@ import { ByteSize, Cause, type Duration, Effect, Exit, Layer, Runtime } from "ef
 import { HttpIncomingMessage, HttpRouter, type HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, STATUS_CODES } from "node:http"
 import * as Health from "./Health.ts"
-import { classify, report } from "./internal/failure.ts"
+import { recover } from "./internal/failure.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
 import * as SocketServer from "./SocketServer.ts"
 
@@ -108,15 +108,10 @@ const errorEnvelope = (maxBodyBytes: number) =>
         })
         : response
     ),
-    Effect.catchCause((cause) => {
-      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-      const failure = classify(cause)
-      return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-        Effect.as(
-          report(failure, cause, `${request.method} ${request.url}`),
-          HttpServerResponse.jsonUnsafe(failure.body, { status: failure.status })
-        ))
-    })
+    Effect.catchCause((cause) =>
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+        Effect.map(recover(cause, `${request.method} ${request.url}`), (failure) =>
+          HttpServerResponse.jsonUnsafe(failure.body, { status: failure.status }))))
   ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
 
 /**

@@ -12,8 +12,8 @@
  * @since 0.1.0
  */
 import { Field, Outcome } from "@specter/core"
-import { Cause, Context, Effect, Exit, Layer, type Schema, type Scope } from "effect"
-import { classify, type Failure, fromOutcome, report } from "./internal/failure.ts"
+import { Context, Effect, Exit, Layer, type Schema, type Scope } from "effect"
+import { type Failure, fromOutcome, recover } from "./internal/failure.ts"
 import type { Session } from "./SocketSession.ts"
 
 /**
@@ -111,13 +111,15 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
         order: ++order,
         priority: handler.priority ?? 100,
         label: handler.label ?? `${name}#${order}`,
+        // The subscriber's services, under the dispatching fiber's own, with a scope
+        // per run: what a handler acquires is released when it returns.
         run: (payload, context) =>
-          Effect.provideContext(
+          Effect.scoped(Effect.updateContext(
             schema === undefined
               ? handler.handle(payload as never, context)
               : Effect.flatMap(Field.validate(schema, payload), (decoded) => handler.handle(decoded as never, context)),
-            services
-          ) as Effect.Effect<unknown, unknown>
+            (own: Context.Context<any>) => Context.merge(services, own)
+          )) as Effect.Effect<unknown, unknown>
       }
       const next = [...(table.get(name) ?? []), entry].sort((a, b) => a.priority - b.priority || a.order - b.order)
       table.set(name, next)
@@ -143,10 +145,9 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
               if (exit.value !== null && exit.value !== undefined) result = exit.value
               return Effect.void
             }
-            if (Cause.hasInterruptsOnly(exit.cause)) return Effect.failCause(exit.cause as Cause.Cause<never>)
-            const classified = classify(exit.cause)
-            failure ??= classified
-            return report(classified, exit.cause, `socket handler '${entry.label}' of '${event}'`)
+            return Effect.map(recover(exit.cause, `socket handler '${entry.label}' of '${event}'`), (classified) => {
+              failure ??= classified
+            })
           }), { discard: true }),
         Effect.sync((): Dispatch => {
           if (failure !== undefined) return { _tag: "Failed", failure }

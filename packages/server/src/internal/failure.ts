@@ -52,6 +52,7 @@ const fromError = (error: unknown): Failure => {
       unexpected: error.status >= 500
     }
   }
+  if (error instanceof Outcome.OutcomeFailed) return fromOutcome(error.outcome)
   if (error instanceof Field.ValidationError) return fromValidation(error)
   if (Schema.isSchemaError(error)) return fromValidation(Field.toValidationError(error))
   if (HttpServerError.isHttpServerError(error)) {
@@ -83,5 +84,15 @@ export const classify = (cause: Cause.Cause<unknown>): Failure =>
   Option.match(Cause.findErrorOption(cause), { onNone: () => internal, onSome: fromError })
 
 /** Logs `cause` when it is a server fault. */
-export const report = (failure: Failure, cause: Cause.Cause<unknown>, where: string): Effect.Effect<void> =>
+const report = (failure: Failure, cause: Cause.Cause<unknown>, where: string): Effect.Effect<void> =>
   failure.unexpected ? Effect.logError(`${where} failed`, cause) : Effect.void
+
+/**
+ * The answer to a failure at `where`: classified, and logged when it is a server
+ * fault. An interruption is not a failure to answer: it goes on.
+ */
+export const recover = (cause: Cause.Cause<unknown>, where: string): Effect.Effect<Failure> => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+  const failure = classify(cause)
+  return Effect.as(report(failure, cause, where), failure)
+}
