@@ -26,7 +26,7 @@
  * @since 0.1.0
  */
 import { type Bus, Service, type ServiceManager } from "@specter/core"
-import { Context, Effect, Layer, type Schema, type Scope } from "effect"
+import { Context, Effect, Layer, Schema, type Scope } from "effect"
 import { HttpRouter } from "effect/http"
 import * as Route from "./Route.ts"
 import { type Handler, SocketIngress } from "./SocketIngress.ts"
@@ -125,13 +125,10 @@ const wire = (name: string, definition: Definition) =>
     }
     for (const [actionName, spec] of Object.entries(definition.actions ?? {})) {
       const id = `${name}/${actionName}`
-      yield* ingress.subscribe(id, {
-        label: `action ${id}`,
-        payload: spec.payload,
-        handle: (payload, { session }) => spec.handle(payload, { session })
-      })
+      yield* ingress.subscribe(id, { label: `action ${id}`, payload: spec.payload, handle: spec.handle })
       routes.push(
-        Route.post(`/actions/${id}`, { body: spec.payload ?? undefined }, ({ body }) =>
+        // With no payload Schema the action takes the JSON body as it is (null when empty).
+        Route.post(`/actions/${id}`, { body: spec.payload ?? Schema.Unknown }, ({ body }) =>
           Effect.map(spec.handle(body, { session: undefined }), (result) => result ?? null))
       )
     }

@@ -29,7 +29,8 @@ const Routes = Controller.make("probe", {
     Route.get("/outcome/created", () => Effect.succeed(Outcome.success({ a: 1 }, { status: 201, meta: { x: 1 } })))
   ],
   actions: {
-    double: Controller.action({ payload: Body, handle: ({ n }) => Effect.succeed({ doubled: n * 2 }) })
+    double: Controller.action({ payload: Body, handle: ({ n }) => Effect.succeed({ doubled: n * 2 }) }),
+    echo: Controller.action({ handle: (payload) => Effect.succeed({ payload }) })
   }
 })
 
@@ -124,6 +125,16 @@ describe("error envelope", () => {
         assert.deepStrictEqual([ok.status, ok.body], [200, { doubled: 42 }])
         const bad = yield* post("/actions/probe/double", "{}")
         assert.deepStrictEqual([bad.status, bad.body.errors], [400, { name: "'name' is required" }])
+      }))
+
+    it.effect("an action with no payload Schema takes the JSON body as it is; a body that is not JSON answers 400", () =>
+      Effect.gen(function*() {
+        const echoed = yield* post("/actions/probe/echo", '{"any":[1,"two"]}')
+        assert.deepStrictEqual([echoed.status, echoed.body], [200, { payload: { any: [1, "two"] } }])
+        const empty = yield* post("/actions/probe/echo", "")
+        assert.deepStrictEqual([empty.status, empty.body], [200, { payload: null }])
+        const malformed = yield* post("/actions/probe/echo", "{not json")
+        assert.strictEqual(malformed.status, 400)
       }))
   })
 })
