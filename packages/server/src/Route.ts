@@ -83,10 +83,10 @@ export const respond = (value: unknown, status = 200): Effect.Effect<HttpServerR
 const decode = (schema: Schema.Top | undefined, input: unknown) =>
   schema === undefined ? Effect.succeed(input) : Field.validate(schema, input)
 
-const queryOf = (request: HttpServerRequest.HttpServerRequest): Record<string, string> => {
-  const url = new URL(request.url, "http://localhost")
+/** The router's parsed query with one value per key: of a repeated key, the last. */
+const queryOf = (parsed: Readonly<Record<string, string | ReadonlyArray<string>>>): Record<string, string> => {
   const query: Record<string, string> = Object.create(null)
-  for (const [key, value] of url.searchParams) query[key] = value
+  for (const [key, value] of Object.entries(parsed)) query[key] = typeof value === "string" ? value : value[value.length - 1]!
   return query
 }
 
@@ -112,7 +112,7 @@ export const make = <O extends Options, A, E, R>(
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const params = yield* decode(options.params, yield* HttpRouter.params)
-      const query = yield* decode(options.query, queryOf(request))
+      const query = yield* decode(options.query, queryOf(yield* HttpServerRequest.ParsedSearchParams))
       const body = options.body === undefined ? undefined : yield* decode(options.body, yield* request.json)
       const result = yield* handler({ body, params, query, request } as Input<O>)
       return yield* respond(result, options.status)

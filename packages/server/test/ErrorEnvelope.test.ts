@@ -25,6 +25,8 @@ const Routes = Controller.make("probe", {
     Route.get("/defect", () => Effect.die(new Error("secret stack"))),
     Route.get("/raw", () => Effect.succeed(HttpServerResponse.text("plain", { status: 202 }))),
     Route.get("/nothing", () => Effect.void),
+    Route.get("/query", ({ query }) => Effect.succeed(query)),
+    Route.get("/query/typed", { query: Field.struct({ page: Field.int({ default: 1 }) }) }, ({ query }) => Effect.succeed(query)),
     Route.get("/outcome/missing", () => Effect.succeed(Outcome.failure("nope", { status: 404 }))),
     Route.get("/outcome/created", () => Effect.succeed(Outcome.success({ a: 1 }, { status: 201, meta: { x: 1 } })))
   ],
@@ -117,6 +119,16 @@ describe("error envelope", () => {
         assert.deepStrictEqual([missing.status, missing.body], [404, { ok: false, status: 404, error: "nope", value: null }])
         const created = yield* call("/outcome/created")
         assert.deepStrictEqual([created.status, created.body], [201, { x: 1, ok: true, status: 201, value: { a: 1 } }])
+      }))
+
+    it.effect("a query has one value per key, the last of a repeated one; a query Schema coerces it", () =>
+      Effect.gen(function*() {
+        const raw = yield* call("/query?a=1&b=x&a=2")
+        assert.deepStrictEqual([raw.status, raw.body], [200, { a: "2", b: "x" }])
+        const typed = yield* call("/query/typed?page=3")
+        assert.deepStrictEqual([typed.status, typed.body], [200, { page: 3 }])
+        const bad = yield* call("/query/typed?page=three")
+        assert.strictEqual(bad.status, 400)
       }))
 
     it.effect("an action is callable as POST /actions/<controller>/<action>, validated like a route", () =>
