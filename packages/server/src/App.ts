@@ -115,8 +115,8 @@ const errorEnvelope = (maxBodyBytes: number) =>
   ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
 
 /**
- * The application as HTTP routes, without a server: what `layer` serves. Use it
- * in tests with `NodeHttpServer.layerTest`.
+ * The application as HTTP routes, without a server: what `layer` serves on a
+ * Node HTTP server. Serve it on another `HttpServer` to embed it.
  *
  * @since 0.1.0
  * @category layers
@@ -156,14 +156,15 @@ export const routes = <const O extends Options<any, any, any>>(options: O) => {
 }
 
 /**
- * The whole application on a Node HTTP server listening on `port`.
+ * The whole application on a Node HTTP server listening on `port`. Its outputs
+ * include the `HttpServer` (for its bound address).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = <const O extends Options<any, any, any>>(options: O) =>
   routes(options).pipe(
-    Layer.provide(
+    Layer.provideMerge(
       NodeHttpServer.layer(createServer, {
         port: options.port ?? Number(process.env["PORT"] ?? 3000),
         ...(options.host === undefined ? {} : { host: options.host }),

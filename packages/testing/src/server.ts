@@ -14,21 +14,24 @@
  *
  * @since 0.1.0
  */
-import { NodeHttpServer } from "@effect/platform-node"
 import { App } from "@specter/server"
-import { Data, Duration, Effect, Layer, type Scope } from "effect"
-import { HttpServer } from "effect/http"
+import { Data, Deferred, Duration, Effect, Layer, type Scope } from "effect"
+import { FetchHttpClient, HttpServer } from "effect/http"
 import WebSocket from "ws"
 
 /**
- * The application of `options` on a test HTTP server (random port), with an
- * `HttpClient` for relative URLs, without request logs.
+ * The application of `options` as `App.layer` builds it for production, on a
+ * random port of 127.0.0.1, with an `HttpClient` for relative URLs, without
+ * request logs.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = <const O extends App.Options<any, any, any>>(options: O) =>
-  App.routes({ logRequests: false, ...options }).pipe(Layer.provideMerge(NodeHttpServer.layerTest))
+  HttpServer.layerTestClient.pipe(
+    Layer.provide(FetchHttpClient.layer),
+    Layer.provideMerge(App.layer({ logRequests: false, ...options, port: 0, host: "127.0.0.1" }))
+  )
 
 /**
  * The absolute URL of `path` on the test server (`ws:` when `protocol` is "ws").
@@ -37,11 +40,10 @@ export const layer = <const O extends App.Options<any, any, any>>(options: O) =>
  * @category accessors
  */
 export const url = (path: string, protocol: "http" | "ws" = "http"): Effect.Effect<string, never, HttpServer.HttpServer> =>
-  Effect.map(HttpServer.HttpServer, (server) => {
-    const address = server.address
-    if (address._tag === "UnixPathAddress") throw new Error("the test server is not on TCP")
-    return `${protocol}://127.0.0.1:${address.port}${path}`
-  })
+  Effect.flatMap(HttpServer.HttpServer, ({ address }) =>
+    address._tag === "UnixPathAddress"
+      ? Effect.die(new Error("the test server is not on TCP"))
+      : Effect.succeed(`${protocol}://127.0.0.1:${address.port}${path}`))
 
 /**
  * No frame matching a `next` arrived in time, or the socket closed first.
@@ -87,6 +89,7 @@ export const connect = (path = "/ws"): Effect.Effect<TestSocket, never, HttpServ
     const pending: Array<any> = []
     const waiters = new Set<() => void>()
     let closeCode: number | undefined
+    const closed = Deferred.makeUnsafe<number>()
     const ws = yield* Effect.acquireRelease(
       Effect.callback<WebSocket>((resume) => {
         const ws = new WebSocket(address)
@@ -104,6 +107,7 @@ export const connect = (path = "/ws"): Effect.Effect<TestSocket, never, HttpServ
         })
         ws.on("close", (code) => {
           closeCode = code
+          Deferred.doneUnsafe(closed, Effect.succeed(code))
           for (const wake of [...waiters]) wake()
         })
         ws.once("open", () => resume(Effect.succeed(ws)))
@@ -146,10 +150,7 @@ export const connect = (path = "/ws"): Effect.Effect<TestSocket, never, HttpServ
       frames,
       send: (frame) => Effect.sync(() => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame))),
       next,
-      closed: Effect.callback<number>((resume) => {
-        if (closeCode !== undefined) return resume(Effect.succeed(closeCode))
-        ws.once("close", (code) => resume(Effect.succeed(code)))
-      }),
+      closed: Deferred.await(closed),
       raw: ws
     }
   })
