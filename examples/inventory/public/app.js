@@ -32,6 +32,9 @@ const render = (items) => {
 }
 
 client.on("items:changed", ({ items }) => render(items))
+// Load the list on every (re)connect: changes made while the page was offline are not pushed again.
+const loadItems = () => fetch("/api/items").then((res) => res.json()).then(({ items }) => render(items))
+client.onStatus((status) => { if (status === "open") loadItems() })
 client.on("clock:tick", ({ now, ticks }) => {
   $("clock").textContent = new Date(now).toLocaleTimeString()
   $("ticks").textContent = String(ticks)
@@ -64,7 +67,6 @@ client.on("process:line", (line) => {
   while (list.children.length > maxLines) list.firstElementChild.remove()
 })
 
-fetch("/api/items").then((res) => res.json()).then(({ items }) => render(items))
 
 $("add").addEventListener("submit", async (event) => {
   event.preventDefault()
