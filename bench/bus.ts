@@ -5,7 +5,7 @@
 import { Bus } from "@specter/core"
 import { Deferred, Effect } from "effect"
 import { EventEmitter } from "node:events"
-import type { Case } from "./harness.ts"
+import { type Case, perSecond } from "./harness.ts"
 
 const EVENTS = 200_000
 const LISTENERS = 10
@@ -28,7 +28,7 @@ const eventEmitter = async () => {
   for (let i = 0; i < LISTENERS; i++) emitter.on("tick", count)
   const start = performance.now()
   for (let i = 0; i < EVENTS; i++) emitter.emit("tick", i)
-  return EVENTS / ((performance.now() - start) / 1000)
+  return perSecond(EVENTS, start)
 }
 
 const bus = (kind: "on" | "listen") =>
@@ -43,7 +43,7 @@ const bus = (kind: "on" | "listen") =>
     const start = performance.now()
     for (let i = 0; i < EVENTS; i++) yield* bus.emit(Tick, i)
     yield* Deferred.await(done)
-    return EVENTS / ((performance.now() - start) / 1000)
+    return perSecond(EVENTS, start)
   }).pipe(Effect.scoped, Effect.runPromise)
 
 export const cases: ReadonlyArray<Case> = [

@@ -8,13 +8,12 @@
  */
 import { QueueService, Service, Specter } from "@specter/core"
 import { Deferred, Effect, Layer, Logger, Queue, Schema, type Scope, Stream, SubscriptionRef } from "effect"
-import type { Case } from "./harness.ts"
+import { type Case, perSecond } from "./harness.ts"
 
 const UPDATES = 100_000
 const JOBS = 100_000
 const WORKERS = 4
 
-const perSecond = (n: number, start: number) => n / ((performance.now() - start) / 1000)
 
 /** Runs `effect` on a fresh runtime, without logs (services log their start and stop). */
 const quiet = <A, E>(effect: Effect.Effect<A, E, Specter.Runtime | Scope.Scope>) =>

@@ -42,13 +42,8 @@ const median = (xs: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-/** Runs `op` `n` times per round until `ms` elapsed; returns ops/s of the whole run. */
-export const opsPerSecond = async (n: number, round: () => Promise<void> | void): Promise<number> => {
-  const start = performance.now()
-  await round()
-  const elapsed = performance.now() - start
-  return n / (elapsed / 1000)
-}
+/** Operations per second of `n` operations that started at `start` (a `performance.now()`), as of now. */
+export const perSecond = (n: number, start: number): number => n / ((performance.now() - start) / 1000)
 
 export const runCase = async (c: Case, rounds: number): Promise<Result> => {
   // Untimed rounds of each first, so that both are measured with warm JIT code.
