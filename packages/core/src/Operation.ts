@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Cause, Data, Effect, Option } from "effect"
-import { ValidationError } from "./Field.ts"
+import { ValidationError } from "./Validation.ts"
 import * as Outcome from "./Outcome.ts"
 import { catchFailure } from "./internal/failure.ts"
 

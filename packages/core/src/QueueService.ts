@@ -28,7 +28,7 @@
  */
 import { Context, type Duration, type Effect, Layer, type Option, type Schedule, type Schema, type Scope } from "effect"
 import * as Bus from "./Bus.ts"
-import type { ValidationError } from "./Field.ts"
+import type { ValidationError } from "./Validation.ts"
 import * as internal from "./internal/queueService.ts"
 import type { JobNotFound, QueueFull } from "./QueueError.ts"
 import type { Service, ServiceNotRunning, ServiceStartError } from "./Service.ts"

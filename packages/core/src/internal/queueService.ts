@@ -17,7 +17,7 @@
  */
 import { Cause, Clock, Deferred, Duration, Effect, Fiber, Option, Queue, type Schema } from "effect"
 import * as Bus from "../Bus.ts"
-import { validate } from "../Field.ts"
+import { validate } from "../Validation.ts"
 import { JobNotFound, QueueFull } from "../QueueError.ts"
 import type * as QS from "../QueueService.ts"
 import * as Service from "../Service.ts"
