@@ -14,7 +14,6 @@ const UPDATES = 100_000
 const JOBS = 100_000
 const WORKERS = 4
 
-
 /** Runs `effect` on a fresh runtime, without logs (services log their start and stop). */
 const quiet = <A, E>(effect: Effect.Effect<A, E, Specter.Runtime | Scope.Scope>) =>
   Effect.runPromise(effect.pipe(Effect.scoped, Effect.provide(Layer.merge(Specter.layer, Logger.layer([])))) as Effect.Effect<A>)

@@ -67,7 +67,6 @@ client.on("process:line", (line) => {
   while (list.children.length > maxLines) list.firstElementChild.remove()
 })
 
-
 $("add").addEventListener("submit", async (event) => {
   event.preventDefault()
   const form = new FormData(event.target)

@@ -168,7 +168,6 @@ export interface Model<S extends object, E = never> {
 
 type Node = Readonly<Record<string, unknown>>
 
-
 /**
  * Creates a model holding `initial` (frozen in place) in the calling scope; same
  * options as `Store.make` (`events`, `persist`). Needs the `Bus` when `events` is

@@ -165,7 +165,6 @@ const freezeValues = <A extends object>(record: A): A => {
   return record
 }
 
-
 /**
  * Creates a store holding `initial` (frozen in place) in the calling scope. With
  * `persist`, the state starts from the stored one (see `Persistence`); closing

@@ -34,7 +34,6 @@ export const failingPoll = () => {
   return { attempts, poll }
 }
 
-
 /**
  * Lets the event loop turn (async iterables settle on real promise ticks, which the
  * TestClock does not drive) until `done()` holds; gives up after `turns` turns.
