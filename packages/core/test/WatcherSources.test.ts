@@ -83,13 +83,18 @@ describe("Watcher sources", () => {
   it.effect("WAT-27 files: events are debounced into one batch per quiet window", () =>
     Effect.gen(function*() {
       const events = yield* Queue.unbounded<FileSystem.WatchEvent>()
+      let registered = false
       const backend = Layer.succeed(FileSystem.WatchBackend, {
-        register: () => Option.some(Stream.fromQueue(events))
+        register: () => {
+          registered = true
+          return Option.some(Stream.fromQueue(events))
+        }
       })
       const dir = mkdtempSync(join(tmpdir(), "watcher-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       const watcher = yield* Watcher.files("dir", dir, { debounce: "200 millis" }).pipe(Effect.provide(backend))
       const got = yield* collect(watcher)
+      yield* untilTrue(() => registered) // FileSystem.watch stats the path first: real I/O
       yield* settle
       yield* Queue.offerAll(events, [
         { _tag: "Update", path: "a.json" },
