@@ -1,25 +1,36 @@
 /**
- * The internal event bus: decoupled, in-process publish/subscribe between services.
+ * The internal event bus: decoupled, in-process publish/subscribe between services,
+ * built on Effect's `PubSub` (one sliding PubSub per event).
  *
- * Every listener is a fiber in its owner's `Scope` with its own bounded mailbox, so
- * `emit` never waits for a listener, a slow or failing listener harms nobody else,
- * each listener sees events in emit order, and a listener disappears when its owner
- * stops. Original: the process-wide synchronous `bus` (`on`, `off`, `once`, `emit`,
- * `listener_count`), whose listeners ran on the emitter's stack.
+ * A subscription is a `Stream` read in the subscriber's `Scope`: `subscribe` gives
+ * the Stream, and `listen` (an Effect handler), `on` (a plain function) and `once`
+ * run one on a fiber of the calling scope. `emit` never waits for a subscriber; a
+ * subscriber that falls `capacity` events behind loses the oldest ones (counted in
+ * `stats`), never the emitter's time. Original: the process-wide synchronous `bus`
+ * (`on`, `off`, `once`, `emit`, `listener_count`), whose listeners ran on the
+ * emitter's stack (weakness 1) and were keyed by their callback (weakness 3).
+ *
+ * ```ts
+ * const OrderPlaced = Bus.event("orders:placed", Order)
+ *
+ * yield* Bus.listen(OrderPlaced, (order) => Effect.log(`order ${order.id}`)) // until the scope closes
+ * const orders = yield* Bus.subscribe(OrderPlaced)                            // a Stream<Order>
+ * yield* Bus.emit(OrderPlaced, { id: "o1" })
+ * ```
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, type Schema, type Scope } from "effect"
+import { Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { catchFailure } from "./internal/failure.ts"
 import * as internal from "./internal/bus.ts"
-import type { OverflowStrategy } from "./internal/mailbox.ts"
-
-export type { OverflowStrategy } from "./internal/mailbox.ts"
 
 const EventTypeId = "~@specter/core/Bus/Event" as const
 
 /**
  * A named event with a payload of type `A`, optionally described by a `Schema`
- * (kept for validation at the edges and for bridging the bus between processes).
+ * (used at the edges and to carry the event between processes). `capacity` is how
+ * many events the bus holds for a subscriber that has not taken them yet before it
+ * drops the oldest.
  *
  * @since 0.1.0
  * @category models
@@ -28,152 +39,79 @@ export interface Event<A> {
   readonly [EventTypeId]: { readonly _A: (_: never) => A }
   readonly name: string
   readonly schema: Schema.Top | undefined
+  readonly capacity: number
+}
+
+/**
+ * Options of `event`: `capacity`, the events held per subscriber (default 4 096,
+ * at least 1).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EventOptions {
+  readonly capacity?: number | undefined
 }
 
 /**
  * Declares an event. `name` is trimmed and must not be empty (an empty name is a
- * defect: it is a programming error, found at start-up).
+ * programming error, thrown as a `TypeError` where the event is declared).
  *
  * ```ts
  * const OrderPlaced = Bus.event("orders:placed", Order) // Event<Order>
- * const Tick = Bus.event<number>("clock:tick")          // typed, no schema
+ * const Tick = Bus.event<number>("clock:tick")          // typed, no Schema
+ * const Noisy = Bus.event<Sample>("probe:sample", { capacity: 64 })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
 export const event: {
-  <S extends Schema.Top>(name: string, schema: S): Event<S["Type"]>
-  <A = unknown>(name: string): Event<A>
-} = (name: string, schema?: Schema.Top): Event<any> => {
+  <S extends Schema.Top>(name: string, schema: S, options?: EventOptions): Event<S["Type"]>
+  <A>(name: string, options?: EventOptions): Event<A>
+} = (name: string, schemaOrOptions?: Schema.Top | EventOptions, options?: EventOptions): Event<any> => {
   const trimmed = name.trim()
   if (trimmed.length === 0) throw new TypeError("[specter:bus] an event name must be a non-empty string")
-  return { [EventTypeId]: { _A: (_: never) => _ }, name: trimmed, schema }
+  const schema = Schema.isSchema(schemaOrOptions) ? schemaOrOptions : undefined
+  const capacity = (schema === undefined ? schemaOrOptions as EventOptions | undefined : options)?.capacity
+  return {
+    [EventTypeId]: { _A: (_: never) => _ },
+    name: trimmed,
+    schema,
+    capacity: Math.max(1, Math.floor(capacity ?? internal.DEFAULT_CAPACITY))
+  }
 }
 
 /**
- * An event, or just its name (payload `unknown`).
+ * What the bus knows of one event: its subscribers now, and since the bus started
+ * how many events were published and how many a full buffer dropped (a
+ * subscriber lost them).
  *
  * @since 0.1.0
  * @category models
  */
-export type EventRef<A> = Event<A> | string
-
-/** The payload type of an `EventRef`. */
-export type PayloadOf<E> = E extends Event<infer A> ? A : unknown
-
-type EffectHandler = (payload: unknown) => Effect.Effect<void, unknown>
-
-/**
- * The name of an `EventRef`.
- *
- * @since 0.1.0
- * @category accessors
- */
-export const nameOf = (ref: EventRef<any>): string => (typeof ref === "string" ? ref : ref.name)
-
-/**
- * Options of one listener.
- *
- * - `label`: the name used in logs and stats (default `listener#<n>`).
- * - `capacity`: how many undelivered events the listener may hold (default 16 384).
- * - `strategy`: what happens when it holds `capacity` events and one more arrives:
- *   `"sliding"` (default) drops the oldest held event, `"dropping"` drops the new one.
- *   The emitter never waits either way; drops are counted in `stats` and logged.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ListenOptions {
-  readonly label?: string | undefined
-  readonly capacity?: number | undefined
-  readonly strategy?: OverflowStrategy | undefined
-}
-
-/**
- * What the bus knows about one listener: its event, label, how many events it has
- * handled, how many failed, how many it holds, and how many were dropped.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ListenerStats {
+export interface EventStats {
   readonly event: string
-  readonly label: string
-  readonly delivered: number
-  readonly failed: number
-  readonly pending: number
+  readonly subscribers: number
+  readonly published: number
   readonly dropped: number
 }
 
 /**
- * The bus service.
+ * Failures of `listen`, `on` and `once` handlers, by `event` (a counter).
  *
  * @since 0.1.0
- * @category services
+ * @category metrics
  */
-export interface Service {
-  /**
-   * Offers `payload` to every current listener of `event` and returns at once.
-   * Listeners registered later do not see it. Never fails, never waits.
-   * Original: `bus.emit(event, data)`.
-   */
-  readonly emit: <E extends EventRef<any>>(event: E, payload: PayloadOf<E>) => Effect.Effect<void>
-  /** `emit` for callers outside an Effect (a socket callback, a hot loop). */
-  readonly emitUnsafe: <E extends EventRef<any>>(event: E, payload: PayloadOf<E>) => void
-  /**
-   * Emits and then waits until every listener that received `payload` has handled
-   * it, failed on it, or been removed. This is the "await all" delivery that the
-   * original's synchronous bus gave implicitly.
-   */
-  readonly emitAndWait: <E extends EventRef<any>>(event: E, payload: PayloadOf<E>) => Effect.Effect<void>
-  /**
-   * Runs `handler` for every `event` emitted from now until the calling scope
-   * closes, on a fiber of its own. A failure or defect of the handler is logged and
-   * the listener goes on with the next event. Closing the scope interrupts the
-   * listener: events it holds but has not handled are dropped (an `emitAndWait`
-   * waiting on them returns). Original: `bus.on(event, cb)`; the returned
-   * unsubscribe is the scope.
-   */
-  readonly listen: <E extends EventRef<any>, X, R>(
-    event: E,
-    handler: (payload: PayloadOf<E>) => Effect.Effect<void, X, R>,
-    options?: ListenOptions
-  ) => Effect.Effect<void, never, Scope.Scope | R>
-  /**
-   * `listen` with a plain function: the cheapest listener, for synchronous work
-   * (a counter, forwarding to a socket). Still delivered on its own fiber, in order,
-   * with thrown errors logged and isolated.
-   */
-  readonly on: <E extends EventRef<any>>(
-    event: E,
-    handler: (payload: PayloadOf<E>) => void,
-    options?: ListenOptions
-  ) => Effect.Effect<void, never, Scope.Scope>
-  /**
-   * `listen` for the next `event` only; the listener is removed as that event is
-   * emitted, so a second emit, even from inside the handler, does not reach it.
-   * Original: `bus.once(event, cb)`.
-   */
-  readonly once: <E extends EventRef<any>, X, R>(
-    event: E,
-    handler: (payload: PayloadOf<E>) => Effect.Effect<void, X, R>,
-    options?: ListenOptions
-  ) => Effect.Effect<void, never, Scope.Scope | R>
-  /**
-   * A publisher of `event` for a hot path that emits it often: `emit` is
-   * `emitUnsafe` without the lookup by name, and `active` says whether anyone
-   * listens now (so building a payload nobody receives can be skipped).
-   */
-  readonly publisher: <E extends EventRef<any>>(event: E) => Publisher<PayloadOf<E>>
-  /** Listeners of `event`, or of all events. Original: `listener_count(event)`. */
-  readonly listenerCount: (event?: EventRef<any>) => number
-  /** A snapshot of every listener's counters. */
-  readonly stats: () => ReadonlyArray<ListenerStats>
-}
+export const listenerFailures = Metric.counter("specter_bus_listener_failures_total", {
+  description: "Bus listener handlers that failed, by event",
+  incremental: true
+})
 
 /**
- * See `Service.publisher`.
+ * A publisher of one event for a hot path: `emit` skips the lookup by name, and
+ * `active` says whether anyone subscribes now (so a payload nobody would receive
+ * need not be built).
  *
  * @since 0.1.0
  * @category models
@@ -184,64 +122,88 @@ export interface Publisher<A> {
 }
 
 /**
- * The bus, as a `Context` service: one per application, not per process.
+ * The bus, as a `Context` service: one per application.
  *
  * @since 0.1.0
  * @category services
  */
-export class Bus extends Context.Service<Bus, Service>()("@specter/core/Bus") {}
+export class Bus extends Context.Service<Bus, {
+  /**
+   * Publishes `payload` to every current subscriber of `event` and returns at
+   * once; later subscribers do not see it. Never fails, never waits.
+   * Original: `bus.emit(event, data)`.
+   */
+  readonly emit: <A>(event: Event<A>, payload: A) => Effect.Effect<void>
+  /** `emit` for callers outside an Effect (a Node callback, a synchronous step). */
+  readonly emitUnsafe: <A>(event: Event<A>, payload: A) => void
+  /**
+   * Publishes `payload` and waits until every subscriber present now has handled
+   * it (a `listen` handler returned, a Stream asked for its next element) or has
+   * ended. If the event overflows meanwhile (a subscriber fell `capacity` events
+   * behind), it returns without waiting further.
+   */
+  readonly emitAndWait: <A>(event: Event<A>, payload: A) => Effect.Effect<void>
+  /**
+   * Subscribes to `event` in the calling scope and returns the Stream of the
+   * events published from now on; it ends when the scope closes or the bus stops.
+   */
+  readonly subscribe: <A>(event: Event<A>) => Effect.Effect<Stream.Stream<A>, never, Scope.Scope>
+  /** See `Publisher`. */
+  readonly publisher: <A>(event: Event<A>) => Publisher<A>
+  /** Subscribers of `event` now, or of all events. Original: `listener_count(event)`. */
+  readonly subscribers: (event?: Event<any>) => number
+  /** Every event that has had a subscriber, with its counters. */
+  readonly stats: () => ReadonlyArray<EventStats>
+}>()("@specter/core/Bus") {}
 
 /**
- * Builds a bus. Listeners belong to the scopes that registered them, so the bus
- * itself owns nothing that needs closing.
+ * Builds a bus in the calling scope; closing the scope ends every subscription.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service> = Effect.sync(() => {
-  const state = new internal.BusState()
-  const emitUnsafe = (event: EventRef<any>, payload: unknown) => {
-    state.offer(nameOf(event), payload)
+export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.scope, (scope) => {
+  const topics = new internal.Topics(scope)
+  const emitUnsafe = <A>(event: Event<A>, payload: A) => {
+    const topic = topics.get(event.name)
+    if (topic !== undefined && topic.subscribers.size > 0) topic.publish(payload)
   }
-  const listenWith = (event: EventRef<any>, handler: internal.Handler, options?: internal.ListenerOptions) =>
-    internal.register(state, nameOf(event), handler, options ?? {})
-  return {
+  return Bus.of({
     emit: (event, payload) => Effect.sync(() => emitUnsafe(event, payload)),
     emitUnsafe,
     emitAndWait: (event, payload) =>
       Effect.callback<void>((resume) => {
-        const name = nameOf(event)
-        const listeners = state.count(name)
-        if (listeners === 0) return resume(Effect.void)
-        state.offer(name, new internal.Acknowledged(payload, listeners, () => resume(Effect.void)))
+        const topic = topics.get(event.name)
+        if (topic === undefined || topic.subscribers.size === 0) return resume(Effect.void)
+        const ack = new internal.Acknowledged(payload, new Set(topic.subscribers), () => resume(Effect.void))
+        topic.acks.push(ack)
+        topic.publish(ack)
       }),
-    // The handler's requirements are in the caller's context, which the listener fiber inherits.
-    listen: (event, handler, options) => listenWith(event, { _tag: "Effect", run: handler as EffectHandler }, options),
-    on: (event, handler, options) => listenWith(event, { _tag: "Sync", run: handler }, options),
-    once: (event, handler, options) =>
-      listenWith(event, { _tag: "Effect", run: handler as EffectHandler }, { ...options, once: true }),
-    publisher: (event) => {
-      const topic = state.pin(nameOf(event))
+    subscribe: <A>(event: Event<A>) =>
+      internal.subscribe(topics.ensure(event.name, event.capacity)) as Effect.Effect<Stream.Stream<A>, never, Scope.Scope>,
+    publisher: <A>(event: Event<A>): Publisher<A> => {
+      const topic = topics.ensure(event.name, event.capacity)
       return {
         get active() {
-          return topic.listeners.length > 0
+          return topic.subscribers.size > 0
         },
         emit: (payload) => {
-          if (topic.listeners.length > 0) state.offerTo(topic, payload)
+          if (topic.subscribers.size > 0) topic.publish(payload)
         }
       }
     },
-    listenerCount: (event) => state.count(event === undefined ? undefined : nameOf(event)),
+    subscribers: (event) => {
+      if (event !== undefined) return topics.get(event.name)?.subscribers.size ?? 0
+      return topics.all().reduce((total, topic) => total + topic.subscribers.size, 0)
+    },
     stats: () =>
-      state.all().map((entry) => ({
-        event: entry.event,
-        label: entry.label,
-        delivered: entry.delivered,
-        failed: entry.failed,
-        pending: entry.mailbox.size,
-        dropped: entry.mailbox.dropped
+      topics.all().map((topic) => ({
+        event: topic.name,
+        subscribers: topic.subscribers.size,
+        published: topic.published,
+        dropped: topic.dropped
       }))
-  } satisfies Service
+  })
 })
 
 /**
@@ -256,31 +218,132 @@ export const layer: Layer.Layer<Bus> = Layer.effect(Bus, make)
  * `emit` on the bus in context.
  *
  * @since 0.1.0
- * @category accessors
+ * @category publishing
  */
-export const emit = <E extends EventRef<any>>(event: E, payload: PayloadOf<E>): Effect.Effect<void, never, Bus> =>
+export const emit = <A>(event: Event<A>, payload: A): Effect.Effect<void, never, Bus> =>
   Bus.use((bus) => bus.emit(event, payload))
 
 /**
- * `listen` on the bus in context; the listener lives as long as the calling scope.
+ * `emitAndWait` on the bus in context.
  *
  * @since 0.1.0
- * @category accessors
+ * @category publishing
  */
-export const listen = <E extends EventRef<any>, X, R>(
-  event: E,
-  handler: (payload: PayloadOf<E>) => Effect.Effect<void, X, R>,
-  options?: ListenOptions
-): Effect.Effect<void, never, Bus | Scope.Scope | R> => Bus.use((bus) => bus.listen(event, handler, options))
+export const emitAndWait = <A>(event: Event<A>, payload: A): Effect.Effect<void, never, Bus> =>
+  Bus.use((bus) => bus.emitAndWait(event, payload))
 
 /**
- * `once` on the bus in context.
+ * The events of `event` published from now until the calling scope closes, as a
+ * Stream (each run of it reads the same subscription: run it once).
+ *
+ * ```ts
+ * const orders = yield* Bus.subscribe(OrderPlaced)
+ * yield* orders.pipe(Stream.take(3), Stream.runForEach(record), Effect.forkScoped)
+ * ```
  *
  * @since 0.1.0
- * @category accessors
+ * @category subscribing
  */
-export const once = <E extends EventRef<any>, X, R>(
-  event: E,
-  handler: (payload: PayloadOf<E>) => Effect.Effect<void, X, R>,
+export const subscribe = <A>(event: Event<A>): Effect.Effect<Stream.Stream<A>, never, Bus | Scope.Scope> =>
+  Bus.use((bus) => bus.subscribe(event))
+
+/**
+ * Options of `listen`, `on` and `once`: `label` names the listener in logs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListenOptions {
+  readonly label?: string | undefined
+}
+
+/**
+ * Runs `handle` over each batch of `stream`; a failure of one element is logged
+ * and counted, and the batch goes on after it.
+ */
+const consume = <A, X, R>(
+  event: Event<A>,
+  stream: Stream.Stream<A>,
+  handle: (value: A) => Effect.Effect<void, X, R>,
+  options: ListenOptions | undefined
+): Effect.Effect<void, never, R> => {
+  const label = options?.label ?? "listener"
+  const failed = (cause: unknown) =>
+    Effect.andThen(
+      Metric.update(Metric.withAttributes(listenerFailures, { event: event.name }), 1),
+      Effect.logError(`bus listener '${label}' failed on '${event.name}'`, cause).pipe(
+        Effect.annotateLogs({ event: event.name, listener: label })
+      )
+    )
+  return Stream.runForEachArray(stream, (batch) => {
+    let i = 0
+    const from = (): Effect.Effect<void, never, R> =>
+      catchFailure(
+        Effect.whileLoop({ while: () => i < batch.length, body: () => handle(batch[i++]!), step: () => {} }),
+        (cause) => Effect.andThen(failed(cause), Effect.suspend(from))
+      )
+    return from()
+  })
+}
+
+const forkListener = <R>(run: Effect.Effect<void, never, R>) =>
+  Effect.asVoid(Effect.forkScoped(run, { startImmediately: true }))
+
+/**
+ * Runs `handler` for every `event` published from now until the calling scope
+ * closes, in order, on a fiber of that scope. A failure or defect of the handler is
+ * logged and the listener goes on with the next event. Original: `bus.on(event, cb)`;
+ * the unsubscribe is the scope.
+ *
+ * @since 0.1.0
+ * @category subscribing
+ */
+export const listen = <A, X, R>(
+  event: Event<A>,
+  handler: (payload: A) => Effect.Effect<void, X, R>,
   options?: ListenOptions
-): Effect.Effect<void, never, Bus | Scope.Scope | R> => Bus.use((bus) => bus.once(event, handler, options))
+): Effect.Effect<void, never, Bus | Scope.Scope | R> =>
+  Effect.flatMap(subscribe(event), (stream) => forkListener(consume(event, stream, handler, options)))
+
+/**
+ * `listen` with a plain function: the cheapest listener, for synchronous work (a
+ * counter, a forward to a socket). A thrown error is logged and the next event
+ * still arrives.
+ *
+ * @since 0.1.0
+ * @category subscribing
+ */
+export const on = <A>(
+  event: Event<A>,
+  handler: (payload: A) => void,
+  options?: ListenOptions
+): Effect.Effect<void, never, Bus | Scope.Scope> =>
+  listen(event, (payload) => {
+    try {
+      handler(payload)
+      return Effect.void
+    } catch (error) {
+      return Effect.die(error)
+    }
+  }, options)
+
+/**
+ * `listen` for the next `event` only: the handler runs once, and an event emitted
+ * after that one (even by the handler itself) does not reach it. Original:
+ * `bus.once(event, cb)`.
+ *
+ * @since 0.1.0
+ * @category subscribing
+ */
+export const once = <A, X, R>(
+  event: Event<A>,
+  handler: (payload: A) => Effect.Effect<void, X, R>,
+  options?: ListenOptions
+): Effect.Effect<void, never, Bus | Scope.Scope | R> =>
+  Effect.gen(function*() {
+    // A scope of its own, closed once the one event is handled: the listener is gone
+    // then, not when the caller's scope closes.
+    const scope = yield* Scope.fork(yield* Effect.scope)
+    const stream = yield* Scope.provide(subscribe(event), scope)
+    yield* forkListener(Effect.ensuring(consume(event, Stream.take(stream, 1), handler, options), Scope.close(scope, Exit.void)))
+  })
