@@ -6,11 +6,9 @@
 import { Cause, Data } from "effect"
 
 /**
- * An operation that needs a live service (spawn, interval, timeout, listen,
- * adopt, addCleanup, onStop) was called while it is stopping or stopped.
- * Original: the `RuntimeError` "Cannot spawn task for '<name>' before start()"
- * family; here it also covers the original's leak of tasks spawned during
- * teardown (weakness 15).
+ * An operation that needs a live service (a QueueService's `enqueue`) was called
+ * while it is stopping or stopped. Original: the `RuntimeError` "Cannot spawn task
+ * for '<name>' before start()" family.
  *
  * @since 0.1.0
  * @category errors
@@ -26,9 +24,9 @@ export class ServiceNotRunning extends Data.TaggedError("ServiceNotRunning")<{
 }
 
 /**
- * A service failed to start: its build effect failed or died, or its name was
- * taken. Everything it had acquired was released before this error surfaced
- * (weakness 13). `cause` is the failure of the build effect.
+ * A service failed to start: its `make` failed or died, or its name was taken.
+ * Everything it had acquired is released by its Layer's scope (weakness 13).
+ * `cause` is the failure of `make`.
  *
  * @since 0.1.0
  * @category errors

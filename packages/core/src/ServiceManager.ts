@@ -1,36 +1,46 @@
 /**
  * The directory of the services of one application: which are up, under which
- * name, in which order they started, and their health.
+ * name, since when, and how they are doing. `Service.layer` lists a service here
+ * while it runs, when the application provides a `ServiceManager` (`App` does; a
+ * test may leave it out, and nothing requires it).
  *
  * Starting and stopping are not done here: services are Layers, so the Layer graph
  * starts them in dependency order and Scope finalization stops them in reverse.
- * The manager only sees them come and go, rejects a second service with a name that
- * is taken, and answers `health`. Original: `ServiceManager` (`register_service`,
- * `health`), minus the start loop that `boot` ran by hand.
+ * Original: `ServiceManager` (`register_service`, `health`), minus the start loop
+ * that `boot` ran by hand.
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Layer, Scope } from "effect"
+import { Context, Data, Effect, Layer, type Scope } from "effect"
 
 /**
- * What `health` reports of one service: its name, lifecycle status, uptime (ms,
- * frozen when it stops), the fibers and timers it owns, its bus listeners, its
- * children, and its state. A service that was allowed to fail at start
- * (`Service.optional`) is listed as `"failed"` with its `error`.
+ * Where a service is in its life: `starting` while its Layer is being built,
+ * `running`, `stopping` from the moment its scope begins to close, `stopped`, and
+ * `failed` for a service allowed to fail at start (`Service.optional`) or whose
+ * health probe fails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Status = "starting" | "running" | "stopping" | "stopped" | "failed"
+
+/**
+ * What `health` reports of one service: its name, status, uptime (ms, frozen when
+ * it stops), the fibers and timers it started through `Service.spawn`,
+ * `Service.interval` and `Service.timeout` that are still running, what its health
+ * probes answered (`details`) and, when it failed, why (`error`).
  *
  * @since 0.1.0
  * @category models
  */
 export interface ServiceHealth {
   readonly name: string
-  readonly status: "starting" | "running" | "stopping" | "stopped" | "failed"
-  readonly error?: string | undefined
+  readonly status: Status
   readonly uptimeMs: number
   readonly fibers: number
   readonly timers: number
-  readonly listeners: number
-  readonly children: number
-  readonly state: unknown
+  readonly details?: ReadonlyArray<unknown> | undefined
+  readonly error?: string | undefined
 }
 
 /**
@@ -58,32 +68,22 @@ export class DuplicateService extends Data.TaggedError("DuplicateService")<{ rea
 }
 
 /**
+ * The directory, as a `Context` service: one per application.
+ *
  * @since 0.1.0
  * @category services
  */
-export interface Service {
+export class ServiceManager extends Context.Service<ServiceManager, {
   /**
-   * Adds `service` to the directory until the calling scope closes. Fails with
-   * `DuplicateService` when the name is taken.
+   * Lists `service` until the calling scope closes. Fails with `DuplicateService`
+   * when the name is taken.
    */
   readonly register: (service: Managed) => Effect.Effect<void, DuplicateService, Scope.Scope>
-  /**
-   * Records that service `name` failed to start and the application goes on
-   * without it (degraded mode); `health` lists it as failed until the calling
-   * scope closes.
-   */
-  readonly recordFailure: (name: string, error: string) => Effect.Effect<void, never, Scope.Scope>
-  /** The services that are up, in the order they registered (start order). */
+  /** The services listed now, in the order they registered (start order). */
   readonly services: Effect.Effect<ReadonlyArray<Managed>>
-  /** The health of every service that is up or failed, by name, in start order. */
+  /** The health of every listed service, by name, in start order. */
   readonly health: Effect.Effect<Readonly<Record<string, ServiceHealth>>>
-}
-
-/**
- * @since 0.1.0
- * @category services
- */
-export class ServiceManager extends Context.Service<ServiceManager, Service>()("@specter/core/ServiceManager") {}
+}>()("@specter/core/ServiceManager") {}
 
 /**
  * Builds an empty directory.
@@ -91,10 +91,10 @@ export class ServiceManager extends Context.Service<ServiceManager, Service>()("
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service> = Effect.sync(() => {
+export const make: Effect.Effect<ServiceManager["Service"]> = Effect.sync(() => {
   const byName = new Map<string, Managed>()
   const services = Effect.sync(() => [...byName.values()])
-  return {
+  return ServiceManager.of({
     register: (service) =>
       Effect.gen(function*() {
         if (byName.has(service.name)) return yield* new DuplicateService({ service: service.name })
@@ -105,36 +105,10 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
           })
         )
       }),
-    recordFailure: (name, error) =>
-      Effect.gen(function*() {
-        const failed: Managed = {
-          name,
-          health: Effect.succeed({
-            name,
-            status: "failed",
-            error,
-            uptimeMs: 0,
-            fibers: 0,
-            timers: 0,
-            listeners: 0,
-            children: 0,
-            state: undefined
-          })
-        }
-        if (!byName.has(name)) byName.set(name, failed)
-        yield* Effect.addFinalizer(() =>
-          Effect.sync(() => {
-            if (byName.get(name) === failed) byName.delete(name)
-          })
-        )
-      }),
     services,
     health: Effect.flatMap(services, (all) =>
-      Effect.map(
-        Effect.forEach(all, (s) => s.health),
-        (healths) => Object.fromEntries(healths.map((h) => [h.name, h]))
-      ))
-  }
+      Effect.map(Effect.forEach(all, (s) => s.health), (healths) => Object.fromEntries(healths.map((h) => [h.name, h]))))
+  })
 })
 
 /**

@@ -4,8 +4,8 @@
  */
 import { TestSpecter } from "@specter/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Service, ServiceManager } from "@specter/core"
-import { Effect, Exit, Metric, Scope } from "effect"
+import { Bus, Service, ServiceManager, Store } from "@specter/core"
+import { Context, Effect, Exit, Layer, Metric, Scope } from "effect"
 import { TestClock } from "effect/testing"
 
 const Ping = Bus.event<number>("ping")
@@ -27,7 +27,7 @@ const fiberCounter = () => {
 }
 
 describe("lifecycle", () => {
-  it.effect("1,000 services with timers, fibers, listeners and children leave nothing behind when stopped", () => {
+  it.effect("1,000 services with timers, fibers, listeners, stores and child services leave nothing behind when stopped", () => {
     const fibers = fiberCounter()
     return Effect.gen(function*() {
       const bus = yield* Bus.Bus
@@ -36,24 +36,25 @@ describe("lifecycle", () => {
       const scopes: Array<Scope.Closeable> = []
       let handled = 0
       for (let i = 0; i < 1_000; i++) {
+        class Child extends Context.Service<Child, {}>()(`svc-${i}/child`) {}
+        class Parent extends Context.Service<Parent, {}>()(`svc-${i}`) {}
+        const ChildLive = Service.layer(Child, Effect.as(Service.interval("5 seconds", Effect.void), {}))
+        const ParentLive = Service.layer(Parent, Effect.gen(function*() {
+          yield* Child
+          const state = yield* Store.make(`svc-${i}`, { ticks: 0 })
+          yield* Service.interval("1 second", state.update((s) => ({ ticks: s.ticks + 1 })))
+          yield* Service.timeout("1 hour", Effect.void)
+          yield* Service.spawn(Effect.never)
+          yield* Bus.listen(Ping, () => Effect.sync(() => void handled++))
+          yield* state.listen(() => Effect.void)
+          return {}
+        })).pipe(Layer.provide(ChildLive))
         const scope = yield* Scope.make()
         scopes.push(scope)
-        yield* Scope.provide(
-          Service.start(`svc-${i}`, { ticks: 0 }, (self) =>
-            Effect.gen(function*() {
-              yield* self.interval("1 second", self.update((s) => ({ ticks: s.ticks + 1 })))
-              yield* self.timeout("1 hour", Effect.void)
-              yield* self.spawn(Effect.never)
-              yield* self.spawnLater("10 minutes", Effect.void)
-              yield* self.listen(Ping, () => Effect.sync(() => void handled++))
-              yield* self.subscribe(() => Effect.void)
-              yield* self.adopt(Service.start(`svc-${i}/child`, {}, (child) => child.interval("5 seconds", Effect.void)))
-            })),
-          scope
-        )
+        yield* Layer.buildWithScope(ParentLive, scope)
       }
       assert.strictEqual(Object.keys(yield* manager.health).length, 2_000)
-      assert.strictEqual(bus.listenerCount(Ping), 1_000)
+      assert.strictEqual(bus.subscribers(Ping), 1_000)
       yield* TestClock.adjust("3 seconds")
       yield* bus.emitAndWait(Ping, 1)
       assert.strictEqual(handled, 1_000)
@@ -62,7 +63,7 @@ describe("lifecycle", () => {
       for (const scope of scopes.reverse()) yield* Scope.close(scope, Exit.void)
 
       assert.strictEqual(fibers.active(), before)
-      assert.strictEqual(bus.listenerCount(), 0)
+      assert.strictEqual(bus.subscribers(), 0)
       assert.deepStrictEqual(yield* manager.health, {})
       yield* TestClock.adjust("2 hours")
       assert.strictEqual(fibers.active(), before)

@@ -1,20 +1,24 @@
 /**
  * Helpers shared by the Service tests.
  */
-import { Service } from "@specter/core"
-import { Effect, Scope } from "effect"
+import { Service, ServiceManager } from "@specter/core"
+import { Context, Effect, Layer, Scope } from "effect"
 
-/** Starts a service in a scope of its own; returns the handle and that scope. */
-export const startIn = <S extends object, A = void, E = never, R = never>(
-  name: string,
-  initial: S,
-  build?: (self: Service.Service<S>) => Effect.Effect<A, E, R>
-) =>
+/**
+ * A service named `name` whose `make` is `make`, built in a scope of its own:
+ * returns what `make` built and that scope (closing it stops the service).
+ */
+export const startIn = <A, E, R>(name: string, make: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
+    class Tag extends Context.Service<Tag, A>()(name) {}
     const scope = yield* Scope.make()
-    const [self] = yield* Scope.provide(Service.start(name, initial, build), scope)
-    return { self, scope }
+    const context = yield* Layer.buildWithScope(Service.layer(Tag, make), scope)
+    return { service: Context.get(context, Tag), scope }
   })
+
+/** The health of service `name` as the `ServiceManager` reports it. */
+export const healthOf = (name: string) =>
+  Effect.map(ServiceManager.ServiceManager.use((manager) => manager.health), (all) => all[name])
 
 /** A log of steps, and an effect that appends one. */
 export const recorder = () => {
