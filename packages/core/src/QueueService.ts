@@ -1,38 +1,41 @@
 /**
- * A QueueService is a Service with a FIFO work queue and `workers` fibers that run
- * a handler for each item. Every item becomes a job with an id and a status record
- * (queued, running, completed, failed, cancelled) that carries progress reported
- * from inside the handler; jobs can be cancelled (a queued one never starts, a
- * running one is interrupted); every change is published on the bus.
+ * A QueueService is a FIFO work queue with `workers` fibers that run a handler for
+ * each item. Every item becomes a job with an id and a status record (queued,
+ * running, completed, failed, cancelled) that carries progress reported from inside
+ * the handler; jobs can be awaited and cancelled (a queued one never starts, a
+ * running one is interrupted); every change is published on the bus (when the
+ * application has one) as `<name>:job`, the counts are a `SubscriptionRef`
+ * (`changes`) and `Metric`s.
  *
- * The queue is bounded when `capacity` is given: `enqueue` then fails with
- * `QueueFull` at once, or after waiting up to `timeout`. On stop it takes no new
- * jobs, lets the workers drain the queue for up to `drainTimeout`, then interrupts
- * what still runs; a job that did not finish always ends with a status that says
- * why. Original: `QueueService(name, worker_count, maxsize)` with `enqueue`,
- * `handle_item` and `pending_count` (weakness 29: it polled, never drained, and lost
- * in-flight items silently).
+ * With `capacity`, `enqueue` fails with `QueueFull` at once, or after waiting up to
+ * `timeout` for a place. When its scope closes it takes no new jobs, lets the
+ * workers drain the queue for up to `drainTimeout`, then interrupts what still
+ * runs; a job that did not finish always ends with a reason. Original:
+ * `QueueService(name, worker_count, maxsize)` with `enqueue`, `handle_item`,
+ * `pending_count` (weakness 29: it polled, never drained, and lost in-flight items).
  *
  * ```ts
- * const Email = Schema.Struct({ to: Schema.String, subject: Schema.String })
- * class Mailer extends QueueService.Tag<Mailer, typeof Email.Type>()("mailer") {}
- * const MailerLive = QueueService.layer(Mailer, {
- *   item: Email,
- *   workers: 4,
- *   capacity: 1_000,
- *   handle: (email, job) => Effect.andThen(send(email), job.progress(100, "sent"))
- * })
+ * class Mailer extends Context.Service<Mailer, QueueService.QueueService<Email>>()("app/Mailer") {
+ *   static readonly layer = QueueService.layer(this, {
+ *     name: "mailer",
+ *     item: Email,
+ *     workers: 4,
+ *     capacity: 1_000,
+ *     handle: (email, job) => Effect.andThen(send(email), job.progress(100, "sent"))
+ *   })
+ * }
+ * const id = yield* (yield* Mailer).enqueue({ to: "ada@example.com", subject: "hi" })
  * ```
  *
  * @since 0.1.0
  */
-import { Context, type Duration, type Effect, Layer, type Option, type Schedule, type Schema, type Scope } from "effect"
-import * as Bus from "./Bus.ts"
-import type { ValidationError } from "./Validation.ts"
+import { type Context, type Duration, type Effect, type Layer, Metric, type Option, type Schedule, type Schema, type Scope, type Stream } from "effect"
+import type * as Bus from "./Bus.ts"
 import * as internal from "./internal/queueService.ts"
 import type { JobNotFound, QueueFull } from "./QueueError.ts"
-import type { Service, ServiceNotRunning, ServiceStartError } from "./Service.ts"
-import type { ServiceManager } from "./ServiceManager.ts"
+import * as Service from "./Service.ts"
+import type { ServiceNotRunning, ServiceStartError } from "./ServiceError.ts"
+import type { ValidationError } from "./Validation.ts"
 
 export { JobNotFound, QueueFull } from "./QueueError.ts"
 
@@ -80,8 +83,8 @@ export interface JobContext {
 }
 
 /**
- * The service state of a queue: its workers and how many jobs are in each state
- * (finished counts are totals since start).
+ * The counts of a queue: its workers, and how many jobs are in each state
+ * (finished counts are totals since it started).
  *
  * @since 0.1.0
  * @category models
@@ -97,7 +100,7 @@ export interface QueueState {
 
 /**
  * How a queue works. `item` validates items given to `submit`; `workers` is the
- * concurrency (default 1, at least 1); `capacity` bounds the queue (default
+ * concurrency (default 1, at least 1); `capacity` bounds the queued jobs (default
  * unbounded); `retry` re-runs a failing handler on a Schedule before the job
  * fails; `history` is how many finished jobs are kept (default 1 000);
  * `drainTimeout` is how long stopping waits for queued and running jobs (default
@@ -117,20 +120,18 @@ export interface Options<S extends Schema.Top, E, R> {
 }
 
 /**
- * A running queue.
+ * A running queue of items of type `A`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface QueueService<A> {
   readonly name: string
-  /** The underlying service: status, health, state (`QueueState`), stop. */
-  readonly service: Service<QueueState>
   /** The bus event every change of a job of this queue is published on (`<name>:job`). */
   readonly updated: Bus.Event<Job<A>>
   /**
    * Queues `item` and returns its job id. With a bounded queue that is full, fails
-   * with `QueueFull` at once, or waits up to `timeout` for room. Fails with
+   * with `QueueFull` at once, or waits up to `timeout` for a place. Fails with
    * `ServiceNotRunning` once the queue is stopping. Original: `enqueue(item, block, timeout)`.
    */
   readonly enqueue: (item: A, options?: { readonly timeout?: Duration.Input | undefined }) => Effect.Effect<
@@ -150,17 +151,18 @@ export interface QueueService<A> {
   readonly await: (id: string) => Effect.Effect<Job<A>, JobNotFound>
   /**
    * Cancels job `id`: a queued job will never start, a running one is interrupted
-   * (and this waits until it has stopped). `false` when the job is unknown or
-   * already finished.
+   * (this waits until it has stopped). `false` when the job is unknown or finished.
    */
   readonly cancel: (id: string) => Effect.Effect<boolean>
   /** Jobs waiting for a worker. Original: `pending_count()`. */
   readonly pending: Effect.Effect<number>
-  /**
-   * The exact counts now. The service state shows the same counts, updated once
-   * per burst of changes rather than on every change.
-   */
+  /** The exact counts now. */
   readonly stats: Effect.Effect<QueueState>
+  /**
+   * The counts now, then after every burst of changes (a busy queue publishes one
+   * state per burst, not one per job).
+   */
+  readonly changes: Stream.Stream<QueueState>
 }
 
 /**
@@ -173,48 +175,48 @@ export interface QueueService<A> {
 export const jobUpdated: <A = unknown>(queue: string) => Bus.Event<Job<A>> = internal.jobUpdated
 
 /**
- * Starts a queue in the calling scope (it stops, draining, when the scope closes).
- * Fails with `ServiceStartError`.
+ * Jobs that finished, by `queue` and `outcome` (`completed`, `failed`, `cancelled`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const jobsFinished = Metric.counter("specter_queue_jobs_finished_total", {
+  description: "Queue jobs that finished, by queue and outcome",
+  incremental: true
+})
+
+/**
+ * Jobs waiting for a worker, by `queue` (updated once per burst of changes).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const jobsQueued = Metric.gauge("specter_queue_jobs_queued", { description: "Queue jobs waiting for a worker, by queue" })
+
+/**
+ * Starts a queue named `name` in the calling scope; it stops, draining, when the
+ * scope closes. Job ids are `<name>-<n>`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const start: <S extends Schema.Top, E, R>(
+export const make: <S extends Schema.Top, E, R>(
   name: string,
   options: Options<S, E, R>
-) => Effect.Effect<QueueService<S["Type"]>, ServiceStartError, Scope.Scope | Bus.Bus | ServiceManager | R | S["DecodingServices"]> =
-  internal.start
+) => Effect.Effect<QueueService<S["Type"]>, never, Scope.Scope | R | S["DecodingServices"]> = (name, options) =>
+  internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
 
 /**
- * The key of a queue in the `Context`, declared as a class; `A` is the item type.
- *
- * ```ts
- * class Mailer extends QueueService.Tag<Mailer, Email>()("mailer") {}
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const Tag = <Self, A>() => <const Name extends string>(name: Name) => {
-  const Key = Context.Service<Self, QueueService<A>>()(`@specter/queue/${name}`)
-  return class extends Key {
-    static readonly queueName: Name = name
-  }
-}
-
-/**
- * The `Layer` that starts the queue of `tag`.
+ * The `Layer` of a queue provided under a `Context.Service` class (see
+ * `Service.layer`); `name` defaults to the class's key.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = <
-  T extends { readonly queueName: string; readonly Identifier: any; readonly Service: QueueService<any> },
-  S extends Schema.Codec<T["Service"] extends QueueService<infer A> ? A : never, any, any, any>,
-  E,
-  R
->(
-  tag: T,
-  options: Options<S, E, R>
-): Layer.Layer<T["Identifier"], ServiceStartError, Bus.Bus | ServiceManager | Exclude<R | S["DecodingServices"], Scope.Scope>> =>
-  Layer.effect(tag as unknown as Context.Key<T["Identifier"], T["Service"]>, start(tag.queueName, options))
+export const layer = <I, A, S extends Schema.Codec<A, any, any, any>, E, R>(
+  tag: Context.Key<I, QueueService<A>>,
+  options: Options<S, E, R> & { readonly name?: string | undefined }
+): Layer.Layer<I, ServiceStartError, Exclude<R | S["DecodingServices"], Scope.Scope>> => {
+  const name = options.name ?? tag.key
+  return Service.layer(tag, make(name, options) as Effect.Effect<QueueService<A>, never, R | S["DecodingServices"]>, { name })
+}

@@ -2,40 +2,50 @@
  * QueueService: specter-behaviour.md §3 and weakness 29.
  *
  * Not ported: QS-02 (poll interval: workers block on the queue, they do not poll),
- * QS-09 (on_workers_started/stopping hooks: the build effect and `onStop` of the
- * underlying service), QS-12 (restart: a queue is a Layer; a durable queue that
- * survives restarts is the Redis package's job).
+ * QS-09 (on_workers_started/stopping hooks: what runs after the workers start is
+ * the code after `QueueService.make`; what runs before they stop is a finalizer
+ * added after it), QS-12 (restart: a queue is a Layer; a durable queue that
+ * survives restarts is the cluster package's job).
  */
 import { TestLogger, TestSpecter } from "@specter/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Bus, QueueService } from "@specter/core"
-import { Deferred, Effect, Exit, Fiber, Option, Schedule, Schema, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Metric, Option, Schedule, Schema, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 
 const Task = Schema.Struct({ n: Schema.Number })
 
 /** Starts a queue in a scope of its own. */
-const startQueue = <E = never>(options: Omit<QueueService.Options<typeof Task, E, never>, "item">) =>
+const startQueue = <E = never>(options: Omit<QueueService.Options<typeof Task, E, never>, "item">, name = "work") =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const queue = yield* Scope.provide(QueueService.start("work", { item: Task, ...options }), scope)
+    const queue = yield* Scope.provide(QueueService.make(name, { item: Task, ...options }), scope)
     return { queue, scope }
   })
 
 describe("QueueService", () => {
-  it.effect("QS-01 workers: 3 starts three worker fibers; 0 starts one", () =>
+  it.effect("QS-01 workers: 3 run three jobs at once; 0 runs one", () =>
     Effect.gen(function*() {
-      const three = yield* Scope.provide(QueueService.start("three", { item: Task, workers: 3, handle: () => Effect.void }), yield* Scope.make())
-      const zero = yield* Scope.provide(QueueService.start("zero", { item: Task, workers: 0, handle: () => Effect.void }), yield* Scope.make())
-      // Each queue also owns one fiber that keeps its service state up to date.
-      assert.strictEqual((yield* three.service.health).fibers, 3 + 1)
-      assert.strictEqual((yield* zero.service.health).fibers, 1 + 1)
+      const gate = yield* Deferred.make<void>()
+      const started: Array<string> = []
+      const blocking = (name: string) => () => Effect.andThen(Effect.sync(() => void started.push(name)), Deferred.await(gate))
+      const three = yield* startQueue({ workers: 3, handle: blocking("three") }, "three")
+      const zero = yield* startQueue({ workers: 0, handle: blocking("zero") }, "zero")
+      for (let n = 0; n < 5; n++) {
+        yield* three.queue.enqueue({ n })
+        yield* zero.queue.enqueue({ n })
+      }
+      yield* Effect.yieldNow
+      yield* Effect.yieldNow
+      assert.deepStrictEqual([started.filter((s) => s === "three").length, started.filter((s) => s === "zero").length], [3, 1])
+      assert.deepStrictEqual([(yield* three.queue.stats).workers, (yield* zero.queue.stats).workers], [3, 1])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("QS-03 (weakness 29) the state shows the effective worker count and the job counts", () =>
     Effect.gen(function*() {
       const { queue } = yield* startQueue({ workers: 0, handle: () => Effect.void })
-      assert.deepStrictEqual(yield* queue.service.get, { workers: 1, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 })
+      assert.deepStrictEqual(yield* queue.stats, { workers: 1, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 })
+      assert.deepStrictEqual(yield* Stream.runHead(queue.changes), Option.some(yield* queue.stats))
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("QS-04 a full bounded queue refuses a new job at once with QueueFull", () =>
@@ -96,7 +106,7 @@ describe("QueueService", () => {
       assert.include((yield* TestLogger.TestLogger).at("Warn")[0]!.message, `job '${bad}' failed`)
     }).pipe(Effect.provide(TestSpecter.layer)))
 
-  it.effect("QS-08 stats follow every queue change at once; the service state follows each burst", () =>
+  it.effect("QS-08 stats follow every queue change at once; changes and the metrics follow each burst", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
       const { queue } = yield* startQueue({ handle: () => Deferred.await(gate) })
@@ -106,20 +116,23 @@ describe("QueueService", () => {
       yield* Effect.yieldNow
       assert.deepInclude(yield* queue.stats, { queued: 1, running: 1, completed: 0 })
       assert.strictEqual(yield* queue.pending, 1)
+      const latest = Effect.map(Stream.runHead(queue.changes), Option.getOrThrow)
       yield* Effect.yieldNow
-      assert.deepStrictEqual(yield* queue.service.get, yield* queue.stats)
+      assert.deepStrictEqual(yield* latest, yield* queue.stats)
       yield* Deferred.succeed(gate, undefined)
       yield* queue.await(first)
       yield* Effect.yieldNow
       assert.deepInclude(yield* queue.stats, { queued: 0, running: 0, completed: 2 })
       yield* Effect.yieldNow
-      assert.deepStrictEqual(yield* queue.service.get, yield* queue.stats)
+      assert.deepStrictEqual(yield* latest, yield* queue.stats)
+      const completed = yield* Metric.value(Metric.withAttributes(QueueService.jobsFinished, { queue: "work", outcome: "completed" }))
+      assert.isAtLeast(Number(completed.count), 2)
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("QS-10 (changed) once stopping, enqueue fails with ServiceNotRunning instead of queueing silently", () =>
     Effect.gen(function*() {
-      const { queue } = yield* startQueue({ handle: () => Effect.void })
-      yield* queue.service.stop
+      const { queue, scope } = yield* startQueue({ handle: () => Effect.void })
+      yield* Scope.close(scope, Exit.void)
       const error = yield* Effect.flip(queue.enqueue({ n: 1 }))
       assert.deepStrictEqual([error._tag, error._tag === "ServiceNotRunning" ? error.status : ""], ["ServiceNotRunning", "stopped"])
     }).pipe(Effect.provide(TestSpecter.layer)))
@@ -157,13 +170,12 @@ describe("QueueService", () => {
 
   it.effect("job changes are published on the bus as <name>:job", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
       const seen: Array<string> = []
       const { queue } = yield* startQueue({ handle: (_, job) => job.progress(50, "half") })
       assert.strictEqual(queue.updated.name, QueueService.jobUpdated("work").name)
-      yield* bus.on(queue.updated, (job) => void seen.push(`${job.state} ${job.progress.percent}`))
+      yield* Bus.on(queue.updated, (job) => void seen.push(`${job.state} ${job.progress.percent}`))
       yield* queue.await(yield* queue.enqueue({ n: 1 }))
-      yield* bus.emitAndWait("flush", null)
+      yield* Effect.yieldNow
       yield* Effect.yieldNow
       assert.deepStrictEqual(seen, ["queued 0", "running 0", "running 50", "completed 100"])
     }).pipe(Effect.provide(TestSpecter.layer), Effect.scoped))
@@ -186,7 +198,6 @@ describe("QueueService", () => {
       yield* Effect.yieldNow
       assert.deepStrictEqual(started, [1, 3])
       assert.strictEqual((yield* queue.job(after)).pipe(Option.map((j) => j.state), Option.getOrNull), "running")
-      assert.strictEqual((yield* queue.service.health).fibers, 1 + 1) // the worker and the state flusher
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("a job that cancels itself ends cancelled, and a new worker takes the next job", () =>
@@ -207,9 +218,9 @@ describe("QueueService", () => {
 
   it.effect("stopping an idle queue logs no error", () =>
     Effect.gen(function*() {
-      const { queue } = yield* startQueue({ workers: 2, handle: () => Effect.void })
+      const { queue, scope } = yield* startQueue({ workers: 2, handle: () => Effect.void })
       yield* queue.await(yield* queue.enqueue({ n: 1 }))
-      yield* queue.service.stop
+      yield* Scope.close(scope, Exit.void)
       assert.deepStrictEqual((yield* TestLogger.TestLogger).at("Error"), [])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
@@ -273,13 +284,13 @@ describe("QueueService", () => {
         state: "cancelled",
         reason: "the queue stopped before the job ran"
       })
-      assert.strictEqual(yield* queue.service.status, "stopped")
+      assert.deepInclude(yield* queue.stats, { queued: 0, running: 0, cancelled: 2 })
     }).pipe(Effect.provide(TestSpecter.layer)))
 
-  it.effect("a QueueService.layer provides the queue by its Tag", () =>
+  it.effect("a QueueService.layer provides the queue by its Context.Service class", () =>
     Effect.gen(function*() {
-      class Work extends QueueService.Tag<Work, typeof Task.Type>()("tagged") {}
-      const WorkLive = QueueService.layer(Work, { item: Task, handle: () => Effect.void })
+      class Work extends Context.Service<Work, QueueService.QueueService<typeof Task.Type>>()("app/Work") {}
+      const WorkLive = QueueService.layer(Work, { name: "tagged", item: Task, handle: () => Effect.void })
       const id = yield* Effect.flatMap(Work, (work) => Effect.flatMap(work.enqueue({ n: 1 }), work.await)).pipe(
         Effect.provide(WorkLive)
       )
