@@ -11,7 +11,7 @@
  *
  * ```ts
  * const player = yield* Model.make("player", { playback: { url: "", position: 0 }, volume: 1 })
- * yield* player.subscribe("playback.url", (url) => Effect.log(`now playing ${url}`))
+ * yield* player.listen("playback.url", (url) => Effect.log(`now playing ${url}`))
  * yield* player.set("playback.url", "https://example.com/a.mp3")
  * yield* player.set(["playback", "position"], 42) // the same path as segments; both forms are type-checked
  * ```
@@ -28,11 +28,11 @@ import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
 import * as path from "./internal/path.ts"
 import { makeCell, Reject } from "./internal/state.ts"
-import type { SubscribeOptions } from "./internal/subscribe.ts"
+import type { ListenOptions } from "./internal/listen.ts"
 import type { KeyValueStore } from "effect/persistence"
 import type { LoadError, MemoryOptions, Options, PersistedError, PersistedOptions } from "./Store.ts"
 
-export type { LoadError, MemoryOptions, Options, PersistedError, PersistedOptions, SubscribeOptions } from "./Store.ts"
+export type { ListenOptions, LoadError, MemoryOptions, Options, PersistedError, PersistedOptions } from "./Store.ts"
 
 /**
  * A path: `"playback.url"`, or `["playback", "url"]`.
@@ -146,17 +146,17 @@ export interface Model<S extends object, E = never> {
    * `immediate`, also at once. A throwing selector or failing handler is logged and
    * the subscription goes on. Original: `subscribe(fn, selector, immediate, owner)`, `watch`.
    */
-  readonly subscribe: {
-    <X, R>(handler: (state: S) => Effect.Effect<void, X, R>, options?: SubscribeOptions): Effect.Effect<void, never, Scope.Scope | R>
+  readonly listen: {
+    <X, R>(handler: (state: S) => Effect.Effect<void, X, R>, options?: ListenOptions): Effect.Effect<void, never, Scope.Scope | R>
     <A, X, R>(
       selector: (state: S) => A,
       handler: (value: A) => Effect.Effect<void, X, R>,
-      options?: SubscribeOptions
+      options?: ListenOptions
     ): Effect.Effect<void, never, Scope.Scope | R>
     <const P extends Path, X, R>(
       selector: P,
       handler: (value: ValueAt<S, P>) => Effect.Effect<void, X, R>,
-      options?: SubscribeOptions
+      options?: ListenOptions
     ): Effect.Effect<void, InvalidPath, Scope.Scope | R>
   }
   /**
@@ -182,12 +182,12 @@ type Node = Readonly<Record<string, unknown>>
 export function make<S extends object>(
   name: string,
   initial: S,
-  options?: MemoryOptions & { readonly events?: false | undefined }
+  options?: MemoryOptions<S> & { readonly events?: false | undefined }
 ): Effect.Effect<Model<S>, never, Scope.Scope>
 export function make<S extends object>(
   name: string,
   initial: S,
-  options: MemoryOptions
+  options: MemoryOptions<S>
 ): Effect.Effect<Model<S>, never, Scope.Scope | Bus.Bus>
 export function make<S extends object>(
   name: string,
@@ -259,19 +259,19 @@ export function make<S extends object>(
         return Stream.unwrap(Effect.map(parsed(selector), (segments) =>
           Stream.changesWith(Stream.map(cell.changes, at(segments)), Equal.equals)))
       }) as Model<S>["changesOf"],
-      subscribe: ((first: unknown, second?: unknown, third?: unknown) => {
+      listen: ((first: unknown, second?: unknown, third?: unknown) => {
         if (typeof second !== "function") {
-          const options = second as SubscribeOptions | undefined
+          const options = second as ListenOptions | undefined
           // Commits publish only real changes, so every element is one: no comparison needed.
-          return cell.subscribe(undefined, undefined, first as (state: S) => Effect.Effect<void>, options?.immediate === true)
+          return cell.listen(undefined, undefined, first as (state: S) => Effect.Effect<void>, options?.immediate === true)
         }
         const handler = second as (value: unknown) => Effect.Effect<void>
-        const immediate = (third as SubscribeOptions | undefined)?.immediate === true
+        const immediate = (third as ListenOptions | undefined)?.immediate === true
         if (typeof first === "function") {
-          return cell.subscribe(first as (state: S) => unknown, Equal.equals, handler, immediate)
+          return cell.listen(first as (state: S) => unknown, Equal.equals, handler, immediate)
         }
-        return Effect.flatMap(parsed(first), (segments) => cell.subscribe(at(segments), Equal.equals, handler, immediate))
-      }) as Model<S>["subscribe"],
+        return Effect.flatMap(parsed(first), (segments) => cell.listen(at(segments), Equal.equals, handler, immediate))
+      }) as Model<S>["listen"],
       destroy: cell.destroy()
     }
     return model

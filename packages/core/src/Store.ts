@@ -9,7 +9,7 @@
  * ```ts
  * const items = yield* Store.make("items", { byId: {} as Record<string, Item> })
  * yield* items.update((s) => ({ ...s, byId: { ...s.byId, [item.id]: item } }))
- * yield* items.subscribe((s) => Effect.log(Object.keys(s.byId).length))
+ * yield* items.listen((s) => Effect.log(Object.keys(s.byId).length))
  * ```
  *
  * Snapshots are shared, never copied: the state and every plain object or array
@@ -27,10 +27,10 @@ import type { KeyValueStore } from "effect/persistence"
 import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
 import { makeCell } from "./internal/state.ts"
-import type { SubscribeOptions } from "./internal/subscribe.ts"
+import type { ListenOptions } from "./internal/listen.ts"
 import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "./Persistence.ts"
 
-export type { SubscribeOptions } from "./internal/subscribe.ts"
+export type { ListenOptions } from "./internal/listen.ts"
 
 /**
  * The state of a store: a flat record.
@@ -46,15 +46,15 @@ export type DeletableKey<S> = { [K in keyof S]-?: {} extends Pick<S, K> ? K : ne
 /**
  * Options of `make` for a store kept in memory.
  *
- * - `events`: publish every change on the bus: `true` as `<name>:changed`, or under
- *   the given event name; the payload is the new state. Default: off (and then no
- *   `Bus` is needed). Original: `emit_events`, `change_event`.
+ * - `events`: publish every change on the bus: `true` as `<name>:changed`, or as
+ *   the given event; the payload is the new state. Default: off (and then no `Bus`
+ *   is needed). Original: `emit_events`, `change_event`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MemoryOptions {
-  readonly events?: boolean | string | undefined
+export interface MemoryOptions<S> {
+  readonly events?: boolean | Bus.Event<S> | undefined
   readonly persist?: undefined
 }
 
@@ -66,7 +66,7 @@ export interface MemoryOptions {
  * @category models
  */
 export interface PersistedOptions<S> {
-  readonly events?: boolean | string | undefined
+  readonly events?: boolean | Bus.Event<S> | undefined
   readonly persist: PersistOptions<S>
 }
 
@@ -76,7 +76,7 @@ export interface PersistedOptions<S> {
  * @since 0.1.0
  * @category models
  */
-export type Options<S> = MemoryOptions | PersistedOptions<S>
+export type Options<S> = MemoryOptions<S> | PersistedOptions<S>
 
 /**
  * How a mutation of a persisted state fails: `InvalidState` (refused, nothing
@@ -147,9 +147,9 @@ export interface Store<S extends object, E = never> {
    * subscriber runs on its own fiber, in order; a failing handler is logged and
    * stays subscribed. Original: `subscribe(fn, immediate, owner)`, `watch(fn)`.
    */
-  readonly subscribe: <X, R>(
+  readonly listen: <X, R>(
     handler: (state: S) => Effect.Effect<void, X, R>,
-    options?: SubscribeOptions
+    options?: ListenOptions
   ) => Effect.Effect<void, never, Scope.Scope | R>
   /**
    * Ends every subscription and `changes` stream without notifying them and resets
@@ -180,12 +180,12 @@ const freezeValues = <A extends object>(record: A): A => {
 export function make<S extends object>(
   name: string,
   initial: S,
-  options?: MemoryOptions & { readonly events?: false | undefined }
+  options?: MemoryOptions<S> & { readonly events?: false | undefined }
 ): Effect.Effect<Store<S>, never, Scope.Scope>
 export function make<S extends object>(
   name: string,
   initial: S,
-  options: MemoryOptions
+  options: MemoryOptions<S>
 ): Effect.Effect<Store<S>, never, Scope.Scope | Bus.Bus>
 export function make<S extends object>(
   name: string,
@@ -241,7 +241,7 @@ export function make<S extends object>(
           return freeze(next)
         }),
       changes: cell.changes,
-      subscribe: (handler, options) => cell.subscribe(undefined, undefined, handler, options?.immediate === true),
+      listen: (handler, options) => cell.listen(undefined, undefined, handler, options?.immediate === true),
       destroy: cell.destroy()
     }
     return store

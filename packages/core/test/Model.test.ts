@@ -23,8 +23,9 @@
  */
 import { TestLogger, TestSpecter } from "@specter/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Model, Service } from "@specter/core"
-import { Cause, Effect, Exit, Fiber, Queue, Stream } from "effect"
+import { Bus, Model } from "@specter/core"
+import { Cause, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
+import { startIn } from "./helpers.ts"
 
 const recorder = <A>() =>
   Effect.map(Queue.unbounded<A>(), (queue) => ({
@@ -126,7 +127,7 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { a: { b: 1 }, c: 1 })
       const seen = yield* recorder<number>()
-      yield* model.subscribe("a.b", seen.handler)
+      yield* model.listen("a.b", seen.handler)
       yield* model.set("c", 2)
       yield* model.set("a.b", 2)
       assert.deepStrictEqual(yield* seen.take(1), [2])
@@ -140,8 +141,8 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { a: { b: { c: [1, 2] } }, fence: 0 })
       const seen = yield* recorder<unknown>()
-      yield* model.subscribe("a.b", seen.handler)
-      yield* model.subscribe(seen.handler)
+      yield* model.listen("a.b", seen.handler)
+      yield* model.listen(seen.handler)
       const before = yield* model.get()
       assert.strictEqual(yield* model.set("a.b", { c: [1, 2] }), before, "no new state at all")
       yield* model.set("fence", 1)
@@ -153,7 +154,7 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { a: 1 })
       const seen = yield* recorder<{ a: number }>()
-      yield* model.subscribe(seen.handler)
+      yield* model.listen(seen.handler)
       yield* model.set("a", 1)
       yield* model.set("a", 2)
       assert.deepStrictEqual(yield* seen.take(1), [{ a: 2 }])
@@ -164,7 +165,7 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { count: 0 })
       const seen = yield* recorder<boolean>()
-      yield* model.subscribe((s) => s.count > 5, seen.handler)
+      yield* model.listen((s) => s.count > 5, seen.handler)
       for (const count of [1, 3, 6, 7, 9, 2, 1, 8]) yield* model.set("count", count)
       assert.deepStrictEqual(yield* seen.take(3), [true, false, true])
       assert.strictEqual(yield* seen.pending, 0)
@@ -174,7 +175,7 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { a: { b: 1, c: 2 } } as Record<string, Record<string, number>>)
       const seen = yield* recorder<unknown>()
-      yield* model.subscribe(seen.handler)
+      yield* model.listen(seen.handler)
       assert.deepStrictEqual(yield* model.delete("missing.x"), { a: { b: 1, c: 2 } })
       assert.deepStrictEqual(yield* model.delete("a.b"), { a: { c: 2 } })
       assert.deepStrictEqual(yield* seen.take(1), [{ a: { c: 2 } }])
@@ -217,8 +218,8 @@ describe("Model", () => {
       const model = yield* Model.make("m", { a: 1 } as { a?: number; b?: number })
       const onA = yield* recorder<unknown>()
       const onB = yield* recorder<unknown>()
-      yield* model.subscribe("a", onA.handler)
-      yield* model.subscribe("b", onB.handler)
+      yield* model.listen("a", onA.handler)
+      yield* model.listen("b", onB.handler)
       yield* model.clear()
       yield* model.set("a", 2)
       assert.deepStrictEqual(yield* onA.take(2), [undefined, 2])
@@ -229,7 +230,7 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { a: { b: 7 } })
       const seen = yield* recorder<number>()
-      yield* model.subscribe("a.b", seen.handler, { immediate: true })
+      yield* model.listen("a.b", seen.handler, { immediate: true })
       assert.deepStrictEqual(yield* seen.take(1), [7])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
@@ -238,11 +239,11 @@ describe("Model", () => {
       const model = yield* Model.make("m", { n: 0 })
       const seen = yield* recorder<number>()
       const brittle = yield* recorder<number>()
-      yield* model.subscribe((s) => {
+      yield* model.listen((s) => {
         if (s.n === 1) throw new Error("selector broke")
         return s.n
       }, brittle.handler)
-      yield* model.subscribe("n", seen.handler)
+      yield* model.listen("n", seen.handler)
       yield* model.set("n", 1)
       yield* model.set("n", 2)
       assert.deepStrictEqual(yield* seen.take(2), [1, 2])
@@ -254,12 +255,12 @@ describe("Model", () => {
 
   it.effect("MOD-21 / weakness 23: with events, every real change emits <name>:changed with the snapshot; a no-op emits nothing", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
+      const changed = Bus.event<unknown>("m:changed")
       const events = yield* recorder<unknown>()
-      yield* bus.listen("m:changed", events.handler)
+      yield* Bus.listen(changed, events.handler)
       const model = yield* Model.make("m", { a: 1, b: { c: 1 } }, { events: true })
       const subscribed = yield* recorder<unknown>()
-      yield* model.subscribe("a", subscribed.handler)
+      yield* model.listen("a", subscribed.handler)
       yield* model.set("b.c", 2) // no subscriber fires, the event does
       yield* model.set("b.c", 2) // no-op: nothing
       yield* model.patch({ b: { c: 2 } }) // no-op: nothing
@@ -267,7 +268,7 @@ describe("Model", () => {
       yield* model.set("a", 2)
       assert.deepStrictEqual(yield* events.take(2), [{ a: 1, b: { c: 2 } }, { a: 2, b: { c: 2 } }])
       assert.deepStrictEqual(yield* subscribed.take(1), [2])
-      yield* bus.emitAndWait("m:changed", "fence")
+      yield* Bus.emitAndWait(changed, "fence")
       assert.deepStrictEqual(yield* events.take(1), ["fence"])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
@@ -275,7 +276,7 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", {} as Record<string, number>)
       const seen = yield* recorder<unknown>()
-      yield* model.subscribe("a", seen.handler)
+      yield* model.listen("a", seen.handler)
       const stream = yield* Effect.forkChild(Stream.runCollect(model.changesOf("a")), { startImmediately: true })
       yield* model.set("a", 1)
       assert.deepStrictEqual(yield* seen.take(1), [1])
@@ -313,11 +314,11 @@ describe("Model", () => {
       const model = yield* Model.make("m", { a: 0, b: 0 })
       const owned = yield* recorder<number>()
       const kept = yield* recorder<number>()
-      const [service] = yield* Service.start("owner", {}, (self) => self.adopt(model.subscribe("a", owned.handler)))
-      yield* model.subscribe("a", kept.handler)
+      const { scope } = yield* startIn("owner", model.listen("a", owned.handler))
+      yield* model.listen("a", kept.handler)
       yield* model.set("a", 1)
       assert.deepStrictEqual(yield* owned.take(1), [1])
-      yield* service.stop
+      yield* Scope.close(scope, Exit.void)
       yield* model.set("a", 2)
       assert.deepStrictEqual(yield* kept.take(2), [1, 2])
       assert.strictEqual(yield* owned.pending, 0)
@@ -327,8 +328,8 @@ describe("Model", () => {
     Effect.gen(function*() {
       const model = yield* Model.make("m", { flag: 1 as number | boolean, deep: { list: [{ a: 1 }] }, other: { x: 1 } })
       const seen = yield* recorder<unknown>()
-      yield* model.subscribe("flag", seen.handler)
-      yield* model.subscribe("deep", seen.handler)
+      yield* model.listen("flag", seen.handler)
+      yield* model.listen("deep", seen.handler)
       const before = yield* model.get()
       yield* model.set("flag", true) // 1 -> true: a change (the original's loose equality missed it)
       yield* model.set("deep", { list: [{ a: 1 }] }) // a new but equal object: not a change
@@ -357,7 +358,7 @@ describe("Model", () => {
         assert.match(error.message, /^model 'm': the segment '(__proto__|constructor|prototype)' is not allowed in a path$/)
         assert.strictEqual((yield* Effect.flip(model.get(path)))._tag, "InvalidPath")
         assert.strictEqual((yield* Effect.flip(model.delete(path)))._tag, "InvalidPath")
-        assert.strictEqual((yield* Effect.flip(model.subscribe(path, () => Effect.void)))._tag, "InvalidPath")
+        assert.strictEqual((yield* Effect.flip(model.listen(path, () => Effect.void)))._tag, "InvalidPath")
       }
       const patch = yield* Effect.flip(model.patch(JSON.parse("{\"a\":{\"__proto__\":{\"polluted\":true}}}")))
       assert.strictEqual(patch.message, "model 'm': the key 'a.__proto__' is not allowed in a patch")

@@ -24,8 +24,9 @@
  */
 import { TestLogger, TestSpecter } from "@specter/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Service, Store } from "@specter/core"
+import { Bus, Store } from "@specter/core"
 import { Cause, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
+import { startIn } from "./helpers.ts"
 
 /** A subscriber that records what it receives. */
 const recorder = <A>() =>
@@ -36,11 +37,10 @@ const recorder = <A>() =>
   }))
 
 /** A bus listener that records the payloads of `event`. */
-const listenTo = <A>(event: Bus.EventRef<A>) =>
+const listenTo = <A>(event: Bus.Event<A>) =>
   Effect.gen(function*() {
-    const bus = yield* Bus.Bus
     const seen = yield* recorder<A>()
-    yield* bus.listen(event, (payload) => seen.handler(payload as A))
+    yield* Bus.listen(event, seen.handler)
     return seen
   })
 
@@ -80,7 +80,7 @@ describe("Store", () => {
     Effect.gen(function*() {
       const store = yield* Store.make("s", { a: 1 })
       const seen = yield* recorder<{ a: number }>()
-      yield* store.subscribe(seen.handler)
+      yield* store.listen(seen.handler)
       yield* store.set({})
       assert.deepStrictEqual(yield* seen.take(1), [{ a: 1 }])
     }).pipe(Effect.provide(TestSpecter.layer)))
@@ -89,7 +89,7 @@ describe("Store", () => {
     Effect.gen(function*() {
       const store = yield* Store.make("s", { a: 1 } as Record<string, number>)
       const seen = yield* recorder<Record<string, number>>()
-      yield* store.subscribe(seen.handler)
+      yield* store.listen(seen.handler)
       assert.deepStrictEqual(yield* store.delete("missing"), { a: 1 })
       assert.deepStrictEqual(yield* store.delete("a"), {})
       yield* store.set({ fence: 1 })
@@ -159,10 +159,11 @@ describe("Store", () => {
 
   it.effect("STO-12 with events, every notifying mutation emits <name>:changed with the snapshot, in order", () =>
     Effect.gen(function*() {
-      const events = yield* listenTo<Record<string, number>>("s:changed")
-      const renamed = yield* listenTo<Record<string, number>>("custom")
+      const Custom = Bus.event<Record<string, number>>("custom")
+      const events = yield* listenTo(Bus.event<Record<string, number>>("s:changed"))
+      const renamed = yield* listenTo(Custom)
       const store = yield* Store.make("s", { a: 1 } as Record<string, number>, { events: true })
-      const other = yield* Store.make("t", {} as Record<string, number>, { events: "custom" })
+      const other = yield* Store.make("t", {} as Record<string, number>, { events: Custom })
       assert.strictEqual(store.changed.name, "s:changed")
       yield* store.set({ b: 2 })
       yield* store.delete("missing") // does not notify, so no event
@@ -176,21 +177,22 @@ describe("Store", () => {
 
   it.effect("STO-13 without events, nothing is emitted on the bus", () =>
     Effect.gen(function*() {
-      const events = yield* listenTo("s:changed")
+      const changed = Bus.event<{ a: number }>("s:changed")
+      const events = yield* listenTo(changed)
       const store = yield* Store.make("s", { a: 1 })
       yield* store.set({ a: 2 })
-      yield* (yield* Bus.Bus).emitAndWait("s:changed", "fence")
-      assert.deepStrictEqual(yield* events.take(1), ["fence"])
+      yield* Bus.emitAndWait(changed, { a: -1 }) // a fence: the only event the listener gets
+      assert.deepStrictEqual(yield* events.take(1), [{ a: -1 }])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("STO-14 a subscriber that fails is logged and blocks neither the others nor the bus event", () =>
     Effect.gen(function*() {
-      const events = yield* listenTo<{ a: number }>("s:changed")
+      const events = yield* listenTo(Bus.event<{ a: number }>("s:changed"))
       const store = yield* Store.make("s", { a: 0 }, { events: true })
       const seen = yield* recorder<{ a: number }>()
-      yield* store.subscribe(() => Effect.fail("bad subscriber"))
-      yield* store.subscribe(() => Effect.die(new Error("worse subscriber")))
-      yield* store.subscribe(seen.handler)
+      yield* store.listen(() => Effect.fail("bad subscriber"))
+      yield* store.listen(() => Effect.die(new Error("worse subscriber")))
+      yield* store.listen(seen.handler)
       yield* store.set({ a: 1 })
       yield* store.set({ a: 2 })
       assert.deepStrictEqual(yield* seen.take(2), [{ a: 1 }, { a: 2 }])
@@ -205,8 +207,8 @@ describe("Store", () => {
       const seen = yield* recorder<{ a: number }>()
       const kept = yield* recorder<{ a: number }>()
       const scope = yield* Scope.make()
-      yield* Scope.provide(store.subscribe(seen.handler), scope)
-      yield* store.subscribe(kept.handler)
+      yield* Scope.provide(store.listen(seen.handler), scope)
+      yield* store.listen(kept.handler)
       yield* store.set({ a: 1 })
       assert.deepStrictEqual(yield* seen.take(1), [{ a: 1 }])
       yield* Scope.close(scope, Exit.void)
@@ -217,10 +219,10 @@ describe("Store", () => {
 
   it.effect("STO-16 destroy resets the state and ends the subscribers and streams without notifying them", () =>
     Effect.gen(function*() {
-      const events = yield* listenTo<Record<string, number>>("s:changed")
+      const events = yield* listenTo(Bus.event<Record<string, number>>("s:changed"))
       const store = yield* Store.make("s", {} as Record<string, number>, { events: true })
       const seen = yield* recorder<Record<string, number>>()
-      yield* store.subscribe(seen.handler)
+      yield* store.listen(seen.handler)
       const stream = yield* Effect.forkChild(Stream.runCollect(store.changes), { startImmediately: true })
       yield* store.set({ a: 1 })
       assert.deepStrictEqual(yield* seen.take(1), [{ a: 1 }])
@@ -229,18 +231,18 @@ describe("Store", () => {
       assert.deepStrictEqual(yield* Fiber.join(stream), [{}, { a: 1 }], "the stream ended without the reset")
       // The store is still usable; a new subscriber sees new changes, the old one nothing.
       const after = yield* recorder<Record<string, number>>()
-      yield* store.subscribe(after.handler)
+      yield* store.listen(after.handler)
       yield* store.set({ b: 2 })
       assert.deepStrictEqual(yield* after.take(1), [{ b: 2 }])
       assert.strictEqual(yield* seen.pending, 0)
       assert.deepStrictEqual(yield* events.take(2), [{ a: 1 }, { b: 2 }], "no event for the reset")
     }).pipe(Effect.provide(TestSpecter.layer)))
 
-  it.effect("STO-17 subscribe with immediate calls the handler at once with the current snapshot (watch)", () =>
+  it.effect("STO-17 listen with immediate calls the handler at once with the current snapshot (watch)", () =>
     Effect.gen(function*() {
       const store = yield* Store.make("s", { a: 1 })
       const seen = yield* recorder<{ a: number }>()
-      yield* store.subscribe(seen.handler, { immediate: true })
+      yield* store.listen(seen.handler, { immediate: true })
       assert.deepStrictEqual(yield* seen.take(1), [{ a: 1 }])
     }).pipe(Effect.provide(TestSpecter.layer)))
 
@@ -249,12 +251,12 @@ describe("Store", () => {
       const bus = yield* Bus.Bus
       const store = yield* Store.make("s", { n: 0 }, { events: true })
       const seen = yield* recorder<{ n: number }>()
-      const [service] = yield* Service.start("listener", {}, (self) => self.listen(store.changed, seen.handler))
+      const { scope } = yield* startIn("listener", Bus.listen(store.changed, seen.handler))
       yield* store.set({ n: 1 })
       yield* store.set({ n: 2 })
       assert.deepStrictEqual(yield* seen.take(2), [{ n: 1 }, { n: 2 }])
-      yield* service.stop
-      assert.strictEqual(bus.listenerCount(store.changed), 0)
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual(bus.subscribers(store.changed), 0)
       yield* store.set({ n: 3 })
       assert.strictEqual(yield* seen.pending, 0)
     }).pipe(Effect.provide(TestSpecter.layer)))
@@ -264,7 +266,7 @@ describe("Store", () => {
       const store = yield* Store.make("s", { list: [1] as ReadonlyArray<number> })
       const first = yield* recorder<unknown>()
       const second = yield* recorder<{ list: ReadonlyArray<number> }>()
-      yield* store.subscribe((s) =>
+      yield* store.listen((s) =>
         Effect.andThen(
           Effect.sync(() => {
             try {
@@ -276,7 +278,7 @@ describe("Store", () => {
           }),
           (outcome) => first.handler(outcome)
         ))
-      yield* store.subscribe(second.handler)
+      yield* store.listen(second.handler)
       const written = yield* store.set({ list: [1, 2] })
       assert.deepStrictEqual(yield* first.take(1), ["refused"])
       const [got] = yield* second.take(1)
@@ -288,7 +290,7 @@ describe("Store", () => {
     Effect.gen(function*() {
       const store = yield* Store.make("s", { n: 0 })
       const subscribers = yield* Effect.all(Array.from({ length: 3 }, () => recorder<{ n: number }>()))
-      for (const s of subscribers) yield* store.subscribe(s.handler)
+      for (const s of subscribers) yield* store.listen(s.handler)
       yield* Effect.all(Array.from({ length: 100 }, () => store.update((s) => ({ n: s.n + 1 }))), { concurrency: "unbounded" })
       for (const s of subscribers) {
         assert.deepStrictEqual((yield* s.take(100)).map((x) => x.n), Array.from({ length: 100 }, (_, i) => i + 1))
@@ -299,8 +301,8 @@ describe("Store", () => {
     Effect.gen(function*() {
       const store = yield* Store.make("s", { n: 0, echo: 0 })
       const seen = yield* recorder<{ n: number; echo: number }>()
-      yield* store.subscribe((s) => (s.echo === s.n ? Effect.void : Effect.asVoid(store.set({ echo: s.n }))))
-      yield* store.subscribe(seen.handler)
+      yield* store.listen((s) => (s.echo === s.n ? Effect.void : Effect.asVoid(store.set({ echo: s.n }))))
+      yield* store.listen(seen.handler)
       yield* store.set({ n: 1 })
       assert.deepStrictEqual(yield* seen.take(2), [{ n: 1, echo: 0 }, { n: 1, echo: 1 }])
     }).pipe(Effect.provide(TestSpecter.layer)))

@@ -31,22 +31,18 @@ export interface Entry {
 }
 
 /**
+ * The recorded log of a test.
+ *
  * @since 0.1.0
  * @category services
  */
-export interface Service {
+export class TestLogger extends Context.Service<TestLogger, {
   /** Everything logged so far, oldest first. */
   readonly entries: () => ReadonlyArray<Entry>
   /** The entries at `level`. */
   readonly at: (level: string) => ReadonlyArray<Entry>
   readonly clear: () => void
-}
-
-/**
- * @since 0.1.0
- * @category services
- */
-export class TestLogger extends Context.Service<TestLogger, Service>()("@specter/testing/TestLogger") {}
+}>()("@specter/testing/TestLogger") {}
 
 const text = (part: unknown): string => (typeof part === "string" ? part : JSON.stringify(part) ?? String(part))
 

@@ -1,33 +1,22 @@
 /**
- * Subscribing to a `SubscriptionRef`: one fiber in the caller's scope that runs a
- * handler for every change, in order, logging (not propagating) handler failures.
- * Shared by Service state, Store and Model.
+ * Listening to a Stream of states: one fiber in the caller's scope that runs a
+ * handler for every element, in order, logging (not propagating) handler failures.
+ * Shared by Store and Model.
  *
  * @internal
  */
-import { Effect, type Scope, Stream, SubscriptionRef } from "effect"
+import { Effect, type Scope, Stream } from "effect"
 import { catchFailure } from "./failure.ts"
 
-export interface SubscribeOptions {
+export interface ListenOptions {
   /** Also run the handler at once with the current value. */
   readonly immediate?: boolean | undefined
-}
-
-export const subscribe = <A, X, R>(
-  ref: SubscriptionRef.SubscriptionRef<A>,
-  owner: string,
-  handler: (value: A) => Effect.Effect<void, X, R>,
-  options: SubscribeOptions | undefined,
-  until?: Effect.Effect<void>
-): Effect.Effect<void, never, Scope.Scope | R> => {
-  // `changes` starts with the current value; without `immediate` it is skipped.
-  return forEachScoped(SubscriptionRef.changes(ref), owner, handler, until, options?.immediate === true ? 0 : 1)
 }
 
 /**
  * Runs `handler` for every element of `stream` on one fiber in the caller's scope,
  * in order, logging (not propagating) handler failures; stops early when `until`
- * completes. The building block of `subscribe`, for subscriptions to derived streams.
+ * completes.
  */
 export const forEachScoped = <A, X, R>(
   stream: Stream.Stream<A>,

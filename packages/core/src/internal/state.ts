@@ -21,7 +21,7 @@ import * as Bus from "../Bus.ts"
 import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "../Persistence.ts"
 import { freeze, isPlainObject, seal, typeName } from "./immutable.ts"
 import { type Ack, open, type Persisted } from "./persisted.ts"
-import { forEachScoped } from "./subscribe.ts"
+import { forEachScoped } from "./listen.ts"
 
 /** A transition's refusal: the commit fails with `error`. */
 export class Reject<E> {
@@ -42,7 +42,7 @@ class Pending<S> {
 }
 
 export interface Events<S> {
-  readonly bus: Bus.Service
+  readonly bus: Bus.Bus["Service"]
   readonly event: Bus.Event<S>
 }
 
@@ -129,7 +129,7 @@ export class Cell<S> {
    * closes or the generation ends. A selector that throws is logged and the
    * subscription goes on; so is a failing handler.
    */
-  subscribe<A, X, R>(
+  listen<A, X, R>(
     select: ((state: S) => A) | undefined,
     equals: ((a: A, b: A) => boolean) | undefined,
     handler: (value: A) => Effect.Effect<void, X, R>,
@@ -202,7 +202,7 @@ export class Cell<S> {
 
 /** The options Store and Model are made with. */
 export interface CellOptions<S> {
-  readonly events?: boolean | string | undefined
+  readonly events?: boolean | Bus.Event<S> | undefined
   readonly persist?: PersistOptions<S> | undefined
 }
 
@@ -234,7 +234,7 @@ export const makeCell = <S extends object>(
   Effect.gen(function*() {
     const owner = `${kind} '${name}'`
     requirePlainObject(kind, owner, "make()", initial)
-    const changed = Bus.event<S>(typeof options?.events === "string" ? options.events : `${name}:changed`)
+    const changed = typeof options?.events === "object" ? options.events : Bus.event<S>(`${name}:changed`)
     const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
     const first = freeze(initial)
     let start = first
