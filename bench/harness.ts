@@ -27,7 +27,10 @@ export interface Result {
   readonly ops_per_s: number
   readonly baseline: string
   readonly baseline_ops_per_s: number
+  /** Median of the per-round ratios (each round: subject / the baseline measured next to it). */
   readonly ratio: number
+  /** The lowest and highest per-round ratio. */
+  readonly spread: readonly [number, number]
   readonly goal: number | null
   readonly met: boolean | null
   readonly extra?: Record<string, number>
@@ -68,14 +71,17 @@ export const runCase = async (c: Case, rounds: number): Promise<Result> => {
   }
   const ops = median(subject)
   const base = median(baseline)
-  const ratio = ops / base
+  const ratios = subject.map((s, i) => s / baseline[i]!)
+  const ratio = median(ratios)
+  const round3 = (n: number) => Math.round(n * 1000) / 1000
   const extra = c.extra === undefined ? undefined : await c.extra()
   return {
     name: c.name,
     ops_per_s: Math.round(ops),
     baseline: c.baselineName,
     baseline_ops_per_s: Math.round(base),
-    ratio: Math.round(ratio * 1000) / 1000,
+    ratio: round3(ratio),
+    spread: [round3(Math.min(...ratios)), round3(Math.max(...ratios))],
     goal: c.goal ?? null,
     met: c.goal === undefined ? null : ratio >= c.goal,
     ...(extra === undefined ? {} : { extra })
@@ -86,13 +92,15 @@ const fmt = (n: number) => n.toLocaleString("en-US")
 
 export const table = (results: ReadonlyArray<Result>): string => {
   const lines = [
-    "| case | ops/s | baseline | baseline ops/s | ratio | goal |",
-    "| --- | ---: | --- | ---: | ---: | --- |"
+    "| case | ops/s | baseline | baseline ops/s | ratio (median) | spread (min–max) | goal |",
+    "| --- | ---: | --- | ---: | ---: | ---: | --- |"
   ]
   for (const r of results) {
     const goal = r.goal === null ? "" : `≥ ${r.goal}× ${r.met ? "met" : "NOT met"}`
     const extra = r.extra === undefined ? "" : ` (${Object.entries(r.extra).map(([k, v]) => `${k}: ${fmt(v)}`).join(", ")})`
-    lines.push(`| ${r.name}${extra} | ${fmt(r.ops_per_s)} | ${r.baseline} | ${fmt(r.baseline_ops_per_s)} | ${r.ratio}× | ${goal} |`)
+    lines.push(
+      `| ${r.name}${extra} | ${fmt(r.ops_per_s)} | ${r.baseline} | ${fmt(r.baseline_ops_per_s)} | ${r.ratio}× | ${r.spread[0]}–${r.spread[1]}× | ${goal} |`
+    )
   }
   return lines.join("\n")
 }

@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { catchFailure } from "./internal/failure.ts"
 import * as internal from "./internal/bus.ts"
 
@@ -257,6 +257,19 @@ export interface ListenOptions {
   readonly label?: string | undefined
 }
 
+/** Logs and counts a failure of a listener of `event`. */
+const failure = (event: Event<any>, options: ListenOptions | undefined) => {
+  const label = options?.label ?? "listener"
+  const counter = Metric.withAttributes(listenerFailures, { event: event.name })
+  return (cause: Cause.Cause<unknown>) =>
+    Effect.andThen(
+      Metric.update(counter, 1),
+      Effect.logError(`bus listener '${label}' failed on '${event.name}'`, cause).pipe(
+        Effect.annotateLogs({ event: event.name, listener: label })
+      )
+    )
+}
+
 /**
  * Runs `handle` over each batch of `stream`; a failure of one element is logged
  * and counted, and the batch goes on after it.
@@ -267,14 +280,7 @@ const consume = <A, X, R>(
   handle: (value: A) => Effect.Effect<void, X, R>,
   options: ListenOptions | undefined
 ): Effect.Effect<void, never, R> => {
-  const label = options?.label ?? "listener"
-  const failed = (cause: unknown) =>
-    Effect.andThen(
-      Metric.update(Metric.withAttributes(listenerFailures, { event: event.name }), 1),
-      Effect.logError(`bus listener '${label}' failed on '${event.name}'`, cause).pipe(
-        Effect.annotateLogs({ event: event.name, listener: label })
-      )
-    )
+  const failed = failure(event, options)
   return Stream.runForEachArray(stream, (batch) => {
     let i = 0
     const from = (): Effect.Effect<void, never, R> =>
@@ -307,8 +313,8 @@ export const listen = <A, X, R>(
 
 /**
  * `listen` with a plain function: the cheapest listener, for synchronous work (a
- * counter, a forward to a socket). A thrown error is logged and the next event
- * still arrives.
+ * counter, a forward to a socket). It runs over each batch of events in one step
+ * (no Effect per event); a thrown error is logged and the next event still arrives.
  *
  * @since 0.1.0
  * @category subscribing
@@ -318,14 +324,20 @@ export const on = <A>(
   handler: (payload: A) => void,
   options?: ListenOptions
 ): Effect.Effect<void, never, Bus | Scope.Scope> =>
-  listen(event, (payload) => {
-    try {
-      handler(payload)
-      return Effect.void
-    } catch (error) {
-      return Effect.die(error)
-    }
-  }, options)
+  Effect.flatMap(subscribe(event), (stream) => {
+    const failed = failure(event, options)
+    return forkListener(Stream.runForEachArray(stream, (batch) => {
+      let errors: Array<unknown> | undefined
+      for (let i = 0; i < batch.length; i++) {
+        try {
+          handler(batch[i]!)
+        } catch (error) {
+          ;(errors ??= []).push(error)
+        }
+      }
+      return errors === undefined ? Effect.void : Effect.forEach(errors, (error) => failed(Cause.die(error)), { discard: true })
+    }))
+  })
 
 /**
  * `listen` for the next `event` only: the handler runs once, and an event emitted

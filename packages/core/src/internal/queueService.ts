@@ -53,7 +53,12 @@ const flusher = <A>(book: JobBook<A>, state: SubscriptionRef.SubscriptionRef<QS.
       delta("cancelled")
     ], { discard: true })
   })
-  const step = Effect.andThen(book.dirty.await, Effect.andThen(Effect.sync(() => book.dirty.closeUnsafe()), flush))
+  // Woken by the first change of a burst, it yields first so that the burst can
+  // finish (and only then closes the latch): one update per burst, not per change.
+  const step = Effect.andThen(
+    book.dirty.await,
+    Effect.andThen(Effect.yieldNow, Effect.andThen(Effect.sync(() => book.dirty.closeUnsafe()), flush))
+  )
   return { flush, loop: Effect.forever(step, { disableYield: true }) }
 }
 
@@ -78,21 +83,24 @@ const worker = <A, E, R>(
   n: number
 ): Effect.Effect<void, never, R> => {
   let current: JobEntry<A> | undefined
+  let self: Fiber.Fiber<unknown, unknown>
   const run = (entry: JobEntry<A>): Effect.Effect<unknown, E, R> => {
     if (entry.cancelled) return Effect.void
     current = entry
-    return Effect.withFiber((fiber) => {
-      book.begin(entry, fiber)
-      return book.places === undefined ? handle(entry) : Effect.andThen(book.places.release(1), handle(entry))
-    })
+    book.begin(entry, self)
+    return book.places === undefined ? handle(entry) : Effect.andThen(book.places.release(1), handle(entry))
   }
-  return Effect.whileLoop({
+  const loop = Effect.whileLoop({
     while: () => true,
     body: () => Effect.flatMap(Queue.take(book.queue), run),
     step: () => {
       if (current !== undefined) book.finish(current, "completed")
       current = undefined
     }
+  })
+  return Effect.withFiber((fiber) => {
+    self = fiber
+    return loop
   }).pipe(
     Effect.catchCause((cause) => {
       const entry = current
@@ -148,17 +156,21 @@ const drain = <A>(book: JobBook<A>, timeout: Duration.Duration): Effect.Effect<v
     }
   })
 
+const notRunning = (book: JobBook<any>) =>
+  Effect.suspend(() =>
+    Effect.fail(new ServiceNotRunning({ service: book.name, status: book.stopped ? "stopped" : "stopping", operation: "enqueue" }))
+  )
+
 const enqueueWith = <A>(book: JobBook<A>) =>
 (item: A, options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<string, QueueFull | ServiceNotRunning> =>
   Effect.suspend(() => {
-    const stopped = new ServiceNotRunning({ service: book.name, status: book.stopped ? "stopped" : "stopping", operation: "enqueue" })
-    if (!book.accepting) return Effect.fail(stopped)
+    if (!book.accepting) return notRunning(book)
     const places = book.places
     if (places === undefined) return Effect.succeed(book.offer(item))
-    const full = new QueueFull({ queue: book.name, capacity: book.capacity })
-    const admit = (taken: boolean) => (taken ? Effect.succeed(book.offer(item)) : Effect.fail(full))
+    const admit = (taken: boolean) =>
+      taken ? Effect.succeed(book.offer(item)) : Effect.fail(new QueueFull({ queue: book.name, capacity: book.capacity }))
     if (options?.timeout === undefined) return Effect.flatMap(places.takeIfAvailable(1), admit)
-    const wait = Effect.raceFirst(Effect.as(places.take(1), true), Effect.andThen(Deferred.await(book.stopping), Effect.fail(stopped)))
+    const wait = Effect.raceFirst(Effect.as(places.take(1), true), Effect.andThen(Deferred.await(book.stopping), notRunning(book)))
     return Effect.flatMap(Effect.timeoutOption(wait, options.timeout), (taken) => admit(Option.getOrElse(taken, () => false)))
   })
 
