@@ -176,8 +176,10 @@ export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.ma
         const topic = topics.get(event.name)
         if (topic === undefined || topic.subscribers.size === 0) return resume(Effect.void)
         const ack = new internal.Acknowledged(payload, new Set(topic.subscribers), () => resume(Effect.void))
-        topic.acks.push(ack)
+        // Published before it is tracked: an overflow caused by this very publish
+        // drops an older message, and resolves only the waits that are older.
         topic.publish(ack)
+        if (ack.pending.size > 0) topic.acks.push(ack)
       }),
     subscribe: <A>(event: Event<A>) =>
       internal.subscribe(topics.ensure(event.name, event.capacity)) as Effect.Effect<Stream.Stream<A>, never, Scope.Scope>,
