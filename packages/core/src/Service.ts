@@ -89,6 +89,21 @@ export const layer: {
 }
 
 /**
+ * `layer` for a service that provides nothing to others: a controller, a ticker
+ * that pushes to sockets, a listener that keeps two stores in step. It is listed,
+ * logged and fails to start like any service.
+ *
+ * ```ts
+ * const Ticker = Service.layerDiscard("ticker", Service.interval("1 second", Bus.emit(Tick, Date.now())))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDiscard = <A, E, R>(name: string, make: Effect.Effect<A, E, R>): Layer.Layer<never, ServiceStartError, Exclude<R, Scope.Scope>> =>
+  Layer.effectDiscard(internal.build(name, make))
+
+/**
  * Options of `spawn`, `interval` and `timeout`: `label` names the fiber in the log
  * line of its failures (default: `task`, `interval`, `timeout`).
  *

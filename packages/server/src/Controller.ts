@@ -12,7 +12,7 @@
  * `create_store`) with SPRAG's `action`.
  *
  * ```ts
- * const Items = Controller.make("items", (self) =>
+ * const Items = Controller.make("items",
  *   Effect.gen(function*() {
  *     const store = yield* ItemStore
  *     return {
@@ -25,8 +25,8 @@
  *
  * @since 0.1.0
  */
-import { type Bus, Service, type ServiceManager } from "@specter/core"
-import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import { Service } from "@specter/core"
+import { Context, Effect, type Layer, Schema, type Scope } from "effect"
 import { HttpRouter } from "effect/http"
 import * as Route from "./Route.ts"
 import { type Handler, SocketIngress } from "./SocketIngress.ts"
@@ -136,27 +136,27 @@ const wire = (name: string, definition: Definition) =>
   })
 
 /**
- * The Layer of a controller named `name`, from a definition or from an effect
- * that builds one inside the controller's service scope (where it may acquire
- * state, spawn fibers and listen on the bus, all stopped with the controller).
- * Its routes stay on the router; its events and actions are unsubscribed when it
- * stops. Fails with `ServiceStartError`.
+ * The Layer of a controller named `name`, from a definition or from an effect that
+ * builds one in the controller's scope (where it may acquire state, fork fibers
+ * and listen on the bus, all stopped with the controller). It is a service (see
+ * `Service.layerDiscard`): listed, logged, and failing to start with
+ * `ServiceStartError`. Its events and actions are unsubscribed when it stops.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = <D extends Definition, E = never, R = never>(
   name: string,
-  definition: D | ((self: Service.Service<{}>) => Effect.Effect<D, E, R>)
+  definition: D | Effect.Effect<D, E, R>
 ): Layer.Layer<
   never,
   Service.ServiceStartError,
-  HttpRouter.HttpRouter | SocketIngress | Bus.Bus | ServiceManager.ServiceManager | Exclude<R | Requirements<D>, Scope.Scope>
+  HttpRouter.HttpRouter | SocketIngress | Exclude<R | Requirements<D>, Scope.Scope>
 > =>
-  Layer.effectDiscard(
-    Service.start(name, {}, (self) =>
-      Effect.flatMap(
-        typeof definition === "function" ? definition(self) : Effect.succeed(definition),
-        (d) => wire(name, d) as Effect.Effect<void, never, HttpRouter.HttpRouter | SocketIngress | Requirements<D>>
-      ))
+  Service.layerDiscard(
+    name,
+    Effect.flatMap(
+      Effect.isEffect(definition) ? definition : Effect.succeed(definition),
+      (d) => wire(name, d) as Effect.Effect<void, never, HttpRouter.HttpRouter | SocketIngress | Requirements<D>>
+    )
   )

@@ -17,16 +17,16 @@ const quiet = Logger.layer([])
 
 /** A service that records its start and stop in `log`, and may fail either. */
 const recorded = (name: string, log: Array<string>, options: { failStart?: boolean; failStop?: boolean } = {}) => {
-  class Tag extends Service.Tag<Tag>()(name, {}) {}
-  return Service.layer(Tag, (self) =>
-    Effect.gen(function*() {
-      log.push(`start ${name}`)
-      yield* self.addCleanup(Effect.suspend(() => {
+  return Service.layerDiscard(name, Effect.gen(function*() {
+    log.push(`start ${name}`)
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
         log.push(`stop ${name}`)
-        return options.failStop === true ? Effect.fail(`${name} failed to stop`) : Effect.void
-      }))
-      if (options.failStart === true) return yield* Effect.fail(`${name} cannot start`)
-    }))
+        return options.failStop === true ? Effect.die(`${name} failed to stop`) : Effect.void
+      })
+    )
+    if (options.failStart === true) return yield* Effect.fail(`${name} cannot start`)
+  }))
 }
 
 /** Builds the app of `options` on a test server in a scope of its own. */
@@ -55,13 +55,13 @@ describe("App lifecycle", () => {
     Effect.gen(function*() {
       class Greeter extends Context.Service<Greeter, { readonly greet: (n: string) => string }>()("Greeter") {}
       const GreeterLive = Layer.succeed(Greeter, { greet: (n) => `hello ${n}` })
-      class User extends Service.Tag<User>()("user", { greeting: "" }) {}
-      const UserLive = Service.layer(User, (self) =>
-        Effect.flatMap(Greeter, (greeter) => self.setState({ greeting: greeter.greet("ada") })))
+      class User extends Context.Service<User, { readonly greeting: string }>()("user") {}
+      const UserLive = Service.layer(User, Greeter.use((greeter) => Effect.succeed({ greeting: greeter.greet("ada") })))
       const { scope, exit, context } = yield* boot({ services: [GreeterLive, UserLive] })
       assert.isTrue(Exit.isSuccess(exit))
-      const health = yield* Effect.provideContext(Effect.flatMap(ServiceManager.ServiceManager, (m) => m.health), context)
-      assert.deepStrictEqual(health["user"]?.state, { greeting: "hello ada" })
+      assert.strictEqual(Context.get(context as Context.Context<User>, User).greeting, "hello ada")
+      const health = yield* Effect.provideContext(ServiceManager.ServiceManager.use((m) => m.health), context)
+      assert.strictEqual(health["user"]?.status, "running")
       yield* Scope.close(scope, Exit.void)
     }))
 
@@ -103,15 +103,15 @@ describe("App lifecycle", () => {
     Effect.gen(function*() {
       const log: Array<string> = []
       const { scope } = yield* boot({ services: [recorded("a", log), recorded("bad", log, { failStop: true }), recorded("c", log)] })
-      yield* Scope.close(scope, Exit.void)
+      const closed = yield* Effect.exit(Scope.close(scope, Exit.void))
+      assert.isTrue(Exit.isFailure(closed)) // the failure is reported, not swallowed
       assert.deepStrictEqual(log.filter((l) => l.startsWith("stop")), ["stop c", "stop bad", "stop a"])
     }))
 
-  it.live("MGR-16 shutdown is idempotent: closing twice, or stopping a service from its own onStop, runs everything once", () =>
+  it.live("MGR-16 shutdown is idempotent: closing twice at once runs everything once", () =>
     Effect.gen(function*() {
       let hooks = 0
-      class Selfish extends Service.Tag<Selfish>()("selfish", {}) {}
-      const SelfishLive = Service.layer(Selfish, (self) => self.onStop(Effect.andThen(Effect.sync(() => void hooks++), self.stop)))
+      const SelfishLive = Service.layerDiscard("selfish", Effect.addFinalizer(() => Effect.sync(() => void hooks++)))
       const { scope } = yield* boot({ services: [SelfishLive] })
       const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
       yield* Scope.close(scope, Exit.void)
