@@ -130,7 +130,7 @@ export const spawn = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: TaskOptions
 ): Effect.Effect<Fiber.Fiber<A | void>, never, Scope.Scope | R> =>
-  Effect.forkScoped(effect.pipe(internal.logged(`task '${options?.label ?? "task"}'`), internal.counted("fibers")))
+  internal.forkCounted("fibers")(internal.logged(`task '${options?.label ?? "task"}'`)(effect))
 
 /**
  * Runs `effect` every `period` for as long as the calling scope is open: the first
@@ -151,12 +151,11 @@ export const interval = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: TaskOptions
 ): Effect.Effect<Fiber.Fiber<void>, never, Scope.Scope | R> =>
-  Effect.forkScoped(
+  internal.forkCounted("timers")(
     effect.pipe(
       internal.logged(`interval '${options?.label ?? "interval"}'`),
       Effect.schedule(Schedule.spaced(Duration.fromInputUnsafe(period))),
-      Effect.asVoid,
-      internal.counted("timers")
+      Effect.asVoid
     )
   )
 
@@ -178,11 +177,7 @@ export const timeout = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: TaskOptions
 ): Effect.Effect<Fiber.Fiber<A | void>, never, Scope.Scope | R> =>
-  Effect.forkScoped(
-    Effect.delay(effect.pipe(internal.logged(`timeout '${options?.label ?? "timeout"}'`)), delay).pipe(
-      internal.counted("timers")
-    )
-  )
+  internal.forkCounted("timers")(Effect.delay(internal.logged(`timeout '${options?.label ?? "timeout"}'`)(effect), delay))
 
 /**
  * Adds `probe` to the health of the service whose `make` is running, until the

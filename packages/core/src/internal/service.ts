@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Context, Effect, Exit, Option, type Scope } from "effect"
+import { Cause, Clock, Context, Effect, Exit, type Fiber, Option, type Scope } from "effect"
 import type { Managed, ServiceHealth, Status } from "../ServiceManager.ts"
 import { ServiceManager } from "../ServiceManager.ts"
 import { ServiceStartError } from "../ServiceError.ts"
@@ -52,15 +52,22 @@ export const CurrentService = Context.Reference<ServiceRecord | undefined>("@spe
 export const withCurrentService = <A, E, R>(f: (record: ServiceRecord | undefined) => Effect.Effect<A, E, R>) =>
   Effect.withFiber((fiber) => f(fiber.getRef(CurrentService)))
 
-/** Runs `effect` counted in the current service's `fibers` or `timers` while it runs. */
-export const counted = (kind: "fibers" | "timers") => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  withCurrentService((record) => {
-    if (record === undefined) return effect
-    return Effect.suspend(() => {
-      record[kind]++
-      return Effect.ensuring(effect, Effect.sync(() => void record[kind]--))
+/**
+ * Forks `effect` into the calling scope, counted in the current service's
+ * `fibers` or `timers` from the fork until the fiber ends (however it ends, even
+ * interrupted before it ran).
+ */
+export const forkCounted = (kind: "fibers" | "timers") =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, Scope.Scope | R> =>
+  withCurrentService((record) =>
+    Effect.map(Effect.forkScoped(effect), (fiber) => {
+      if (record !== undefined) {
+        record[kind]++
+        fiber.addObserver(() => void record[kind]--)
+      }
+      return fiber
     })
-  })
+  )
 
 const startError = (service: string) => (cause: Cause.Cause<unknown>) =>
   Effect.fail(new ServiceStartError({ service, cause }))
