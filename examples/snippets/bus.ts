@@ -1,16 +1,22 @@
 import { Bus } from "@specter/core"
-import { Effect } from "effect"
+import { Console, Effect, Stream } from "effect"
 
 const Tick = Bus.event<number>("tick")
 
 const program = Effect.gen(function*() {
-  const bus = yield* Bus.Bus
-  yield* bus.listen(Tick, (n) => Effect.log(`tick ${n}`))   // Effect handler
-  yield* bus.on(Tick, (n) => void console.log(n))            // plain function, the cheapest
-  yield* bus.once(Tick, () => Effect.log("first tick only"))
-  yield* bus.emitAndWait(Tick, 1) // returns once every listener has handled it
-  yield* bus.emitAndWait(Tick, 2) // the once listener is gone: two listeners get it
-  yield* bus.emit(Tick, 3)        // returns at once; listeners run on their own fibers
+  yield* Bus.listen(Tick, (n) => Console.log(`listen ${n}`))   // an Effect handler, on a fiber of this scope
+  yield* Bus.once(Tick, (n) => Console.log(`once ${n}`))       // the first event only
+  const ticks = yield* Bus.subscribe(Tick)                      // a Stream of the events from now on
+  yield* ticks.pipe(Stream.take(2), Stream.runForEach((n) => Console.log(`stream ${n}`)), Effect.forkScoped)
+
+  yield* Bus.emitAndWait(Tick, 1) // returns once every listener has handled it
+  // => listen 1
+  // => once 1
+  // => stream 1
+  yield* Bus.emitAndWait(Tick, 2) // the once listener is gone
+  // => listen 2
+  // => stream 2
+  yield* Bus.emit(Tick, 3)        // returns at once; listeners run on their own fibers
 }).pipe(Effect.scoped, Effect.provide(Bus.layer)) // closing the scope removes the listeners
 
 Effect.runPromise(program)

@@ -1,23 +1,26 @@
-import { Bus, Service, Specter } from "@specter/core"
-import { Effect, Layer } from "effect"
+import { Bus, Service, ServiceManager } from "@specter/core"
+import { Console, Context, Effect, Layer, SubscriptionRef } from "effect"
 
 const OrderPlaced = Bus.event<{ readonly id: string }>("orders:placed")
 
-class Metrics extends Service.Tag<Metrics>()("metrics", { orders: 0, ticks: 0 }) {}
-
-const MetricsLive = Service.layer(Metrics, (self) =>
-  Effect.gen(function*() {
-    yield* self.interval("10 seconds", self.update((s) => ({ ...s, ticks: s.ticks + 1 })))
-    yield* self.listen(OrderPlaced, () => self.update((s) => ({ ...s, orders: s.orders + 1 })))
-    yield* self.addCleanup(Effect.log("metrics flushed"))
+class Metrics extends Context.Service<Metrics, { readonly orders: SubscriptionRef.SubscriptionRef<number> }>()("metrics") {
+  static readonly layer = Service.layer(this, Effect.gen(function*() {
+    const orders = yield* SubscriptionRef.make(0)                                     // the state it exposes
+    yield* Bus.listen(OrderPlaced, () => SubscriptionRef.update(orders, (n) => n + 1)) // until the service stops
+    yield* Service.interval("10 seconds", Console.log("flush"))                        // a fiber of the service
+    yield* Effect.addFinalizer(() => Console.log("metrics stopped"))                    // runs at stop
+    return { orders }
   }))
+}
 
 const program = Effect.gen(function*() {
-  const metrics = yield* Metrics
-  const bus = yield* Bus.Bus
-  yield* bus.emitAndWait(OrderPlaced, { id: "o-1" }) // emit, and wait until listeners handled it
-  yield* Effect.log(yield* metrics.get) // { orders: 1, ticks: 0 }
-  yield* Effect.log(yield* metrics.health) // status, uptime, fibers, timers, listeners, children
+  const { orders } = yield* Metrics
+  yield* Bus.emitAndWait(OrderPlaced, { id: "o-1" })      // emit, and wait until the listeners handled it
+  yield* Console.log(yield* SubscriptionRef.get(orders))  // => 1
+  const health = yield* ServiceManager.ServiceManager.use((manager) => manager.health)
+  yield* Console.log(health["metrics"]?.status, health["metrics"]?.timers) // => running 1
 })
 
-Effect.runPromise(program.pipe(Effect.provide(MetricsLive.pipe(Layer.provideMerge(Specter.layer)))))
+// Bus and ServiceManager are what App provides; here they are given by hand.
+const Runtime = Layer.mergeAll(Bus.layer, ServiceManager.layer)
+Effect.runPromise(program.pipe(Effect.provide(Metrics.layer.pipe(Layer.provideMerge(Runtime))))) // => metrics stopped

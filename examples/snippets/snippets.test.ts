@@ -1,8 +1,9 @@
 /**
  * The README's code is real code: each ```ts block is one of the files here, which
- * the type-check covers, and the runnable ones run to completion. Each run gets a
- * fresh `SPECTER_DATA_DIR` in the system temp directory, removed afterwards, so no
- * snippet writes into the repository.
+ * the type-check covers, and the runnable ones run to completion and print exactly
+ * what their `// => <output>` comments say, line by line, in order (log lines of
+ * Effect's logger aside). Each run gets a fresh `SPECTER_DATA_DIR` in the system
+ * temp directory, removed afterwards, so no snippet writes into the repository.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -35,6 +36,16 @@ const snippets = [
 /** `app.ts` serves until it is stopped; every other snippet ends by itself. */
 const runnable = snippets.filter((file) => file !== "app.ts")
 
+/** What a snippet says it prints: its `// => <output>` comments, in order. */
+const expectedOutput = (file: string): ReadonlyArray<string> =>
+  [...readFileSync(here(file), "utf8").matchAll(/\/\/ => (.*)$/gm)].map((m) => m[1]!.trim())
+
+const LOG_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] [A-Z]+ \(#\d+\)/
+
+/** What a snippet printed, without blank lines and Effect's log lines. */
+const printed = (output: string): ReadonlyArray<string> =>
+  output.split("\n").map((line) => line.trim()).filter((line) => line.length > 0 && !LOG_LINE.test(line))
+
 const tempDataDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "specter-snippet-"))),
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
@@ -43,13 +54,13 @@ const tempDataDir = Effect.acquireRelease(
 const run = (file: string) =>
   Effect.gen(function*() {
     const dataDir = yield* tempDataDir
-    return yield* Effect.callback<{ code: number | null; output: string }>((resume) => {
+    return yield* Effect.callback<{ code: number | null; stdout: string; output: string }>((resume) => {
       execFile(
         process.execPath,
         [here(file)],
         { timeout: 20_000, env: { ...process.env, SPECTER_DATA_DIR: dataDir } },
         (error, stdout, stderr) =>
-          resume(Effect.succeed({ code: error === null ? 0 : (error as { code?: number }).code ?? 1, output: stdout + stderr }))
+          resume(Effect.succeed({ code: error === null ? 0 : (error as { code?: number }).code ?? 1, stdout, output: stdout + stderr }))
       )
     })
   }).pipe(Effect.scoped)
@@ -90,10 +101,11 @@ describe("README", () => {
     }).pipe(Effect.scoped), 30_000)
 
   for (const file of runnable) {
-    it.live(`${file} runs to completion`, () =>
+    it.live(`${file} runs to completion and prints what its comments say`, () =>
       Effect.gen(function*() {
         const result = yield* run(file)
         assert.strictEqual(result.code, 0, result.output)
+        assert.deepStrictEqual(printed(result.stdout), expectedOutput(file), result.output)
       }), 30_000)
   }
 })

@@ -1,20 +1,26 @@
 /**
- * A clock that ticks every second into its state and pushes `clock:tick` to every
- * connected page.
+ * A clock that ticks every second and pushes `clock:tick` `{ now, ticks }` to every
+ * connected page; its state is the last tick.
  */
 import { Service, SocketServer } from "@specter/server"
-import { Clock, Effect } from "effect"
+import { Clock, Context, Effect, SubscriptionRef } from "effect"
 
-export class Ticker extends Service.Tag<Ticker>()("clock", { now: 0, ticks: 0 }) {}
+export interface Tick {
+  readonly now: number
+  readonly ticks: number
+}
 
-export const TickerLive = Service.layer(Ticker, (self) =>
-  Effect.gen(function*() {
+export class Ticker extends Context.Service<Ticker, { readonly last: SubscriptionRef.SubscriptionRef<Tick> }>()("clock") {
+  static readonly layer = Service.layer(this, Effect.gen(function*() {
     const sockets = yield* SocketServer.SocketServer
+    const last = yield* SubscriptionRef.make<Tick>({ now: 0, ticks: 0 })
     const tick = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const { ticks } = yield* self.get
-      yield* self.setState({ now, ticks: ticks + 1 })
-      yield* sockets.broadcast("clock:tick", { now, ticks: ticks + 1 })
+      const next = yield* SubscriptionRef.updateAndGet(last, (t) => ({ now, ticks: t.ticks + 1 }))
+      yield* sockets.broadcast("clock:tick", next)
     })
-    yield* self.interval("1 second", tick, { label: "tick" })
+    yield* Service.interval("1 second", tick, { label: "tick" })
+    yield* Service.health(SubscriptionRef.get(last))
+    return { last }
   }))
+}

@@ -5,7 +5,7 @@
  * survive a restart and a `kill -9`: an item is added only once it is on disk.
  */
 import { Service, Store } from "@specter/server"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Context, Effect, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Item, NewItem } from "./Item.ts"
 
@@ -32,23 +32,18 @@ export type InventoryState = typeof InventoryState.Type
  * current time, and succeeds once it is durable; it fails with `PersistenceError`
  * when the disk write failed (the item is then in memory, written with the next
  * successful write) or `InvalidState` when the item does not match the Schema.
+ * It fails to start when the store cannot be opened.
  */
-export class Inventory extends Service.Tag<Inventory, {
+export class Inventory extends Context.Service<Inventory, {
   readonly items: Store.Store<InventoryState, Store.PersistedError>
   readonly add: (item: NewItem) => Effect.Effect<Item, Store.PersistedError>
   readonly list: Effect.Effect<ReadonlyArray<Item>>
-}>()("inventory", {}) {}
-
-/**
- * Starts the inventory, loading the stored items. Needs a `KeyValueStore`; fails
- * to start when the store cannot be opened.
- */
-export const InventoryLive = Service.layer(Inventory, () =>
-  Effect.gen(function*() {
+}>()("inventory") {
+  static readonly layer = Service.layer(this, Effect.gen(function*() {
     const items = yield* Store.make<InventoryState>("items", { items: [] }, { persist: { schema: InventoryState } })
     return {
       items,
-      add: (input) =>
+      add: (input: NewItem) =>
         Effect.gen(function*() {
           const item: Item = { ...input, id: randomUUID(), createdAt: yield* Clock.currentTimeMillis }
           yield* items.update((s) => ({ items: [...s.items, item] }))
@@ -57,3 +52,4 @@ export const InventoryLive = Service.layer(Inventory, () =>
       list: Effect.map(items.get(), (s) => s.items)
     }
   }))
+}

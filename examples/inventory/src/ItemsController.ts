@@ -8,18 +8,17 @@ import { Effect } from "effect"
 import { Inventory } from "./Inventory.ts"
 import { NewItem } from "./Item.ts"
 
-export const ItemsController = Controller.make("items", () =>
-  Effect.gen(function*() {
-    const inventory = yield* Inventory
-    const sockets = yield* SocketServer.SocketServer
-    yield* inventory.items.subscribe((state) => sockets.publish("items", "items:changed", state))
-    return {
-      routes: [
-        Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => inventory.add(body)),
-        Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items })))
-      ],
-      events: {
-        "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) })
-      }
+export const ItemsController = Controller.make("items", Effect.gen(function*() {
+  const inventory = yield* Inventory
+  const sockets = yield* SocketServer.SocketServer
+  yield* inventory.items.listen((state) => sockets.publish("items", "items:changed", state))
+  return {
+    routes: [
+      Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => inventory.add(body)),
+      Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items })))
+    ],
+    events: {
+      "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) })
     }
-  }))
+  }
+}))
