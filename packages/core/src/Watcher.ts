@@ -253,11 +253,12 @@ export const backoff: (options?: {
   readonly factor?: number | undefined
 }) => Schedule.Schedule<Duration.Duration> = makeBackoff
 
+/** The schedule an option asks for; `undefined` for `false` (no retry, no restart). */
 const policy = <In>(
   option: boolean | Schedule.Schedule<unknown, In> | undefined,
   maxBackoff: Duration.Input | undefined
-): Schedule.Schedule<unknown, In> =>
-  option === false ? Schedule.recurs(0) : option === undefined || option === true ? makeBackoff({ max: maxBackoff }) : option
+): Schedule.Schedule<unknown, In> | undefined =>
+  option === false ? undefined : option === undefined || option === true ? makeBackoff({ max: maxBackoff }) : option
 
 const make = <A, B, E, R>(
   mode: Mode,
@@ -273,7 +274,7 @@ const make = <A, B, E, R>(
     transform: options?.transform,
     dedupe: options?.dedupe === true,
     retry: policy(options?.retry, options?.maxBackoff),
-    repeat: repeat ? policy(options?.repeat, options?.maxBackoff) : undefined,
+    repeat: repeat ? policy(options?.repeat, options?.maxBackoff) : undefined, // a poll never completes
     health: options?.health,
     events: { started: Started, failed: Failed, restarted: Restarted, stopped: Stopped },
     failure: (cause) => new WatcherFailed({ watcher: name, cause })

@@ -3,7 +3,7 @@
  * Readables, files, and ownership by a scope (specter-behaviour.md §7, §19 INT-02).
  * The loop's checks are in Watcher.test.ts.
  *
- * 6 tests before, 9 now. WAT-23 (the `values` Stream: the last value, then every new
+ * 6 tests before, 10 now. WAT-23 (the `values` Stream: the last value, then every new
  * one) is now `Watcher.latest` + `SubscriptionRef.changes`; WAT-24 (bus events) is
  * split in three (a retried failure, a completion then a final failure, a
  * completion with no restart) and the `Value` event is gone (a consumer taps the

@@ -72,9 +72,9 @@ export interface Config<A, B, E, R> {
   readonly source: Stream.Stream<A, E, R>
   readonly transform: ((value: A) => B) | undefined
   readonly dedupe: boolean
-  /** After a failure; its input is the failure. */
-  readonly retry: Schedule.Schedule<unknown, Cause.Cause<E>>
-  /** After the source completed; `undefined` for a source that never completes (a poll). */
+  /** After a failure, with the failure as input; `undefined`: the first failure ends the watch. */
+  readonly retry: Schedule.Schedule<unknown, Cause.Cause<E>> | undefined
+  /** After the source completed; `undefined`: the first completion ends the watch (and a poll never completes). */
   readonly repeat: Schedule.Schedule<unknown> | undefined
   readonly health: SubscriptionRef.SubscriptionRef<Health<B>> | undefined
   readonly events: Events
@@ -95,7 +95,10 @@ interface Run<B, E> {
   readonly ended: (reason: StopReason) => Effect.Effect<void>
 }
 
-const makeRun = <B, E>(config: Config<any, B, E, any>, bus: Option.Option<Bus.Bus["Service"]>): Run<B, E> => {
+const makeRun = <B, E>(
+  config: Pick<Config<never, B, E, never>, "name" | "mode" | "health" | "events">,
+  bus: Option.Option<Bus.Bus["Service"]>
+): Run<B, E> => {
   const { events, health, mode, name } = config
   let errors = 0
   let restarts = 0
@@ -111,6 +114,8 @@ const makeRun = <B, E>(config: Config<any, B, E, any>, bus: Option.Option<Bus.Bu
         Effect.as(errorCount)
       )
     })
+  const log = (level: "Warn" | "Error", detail: string, cause: Cause.Cause<E>) =>
+    Effect.logWithLevel(level)(`watcher '${name}': ${mode} failed${detail}`, cause).pipe(Effect.annotateLogs({ watcher: name }))
   const end = (reason: StopReason) =>
     Effect.suspend(() => {
       if (ended) return Effect.void
@@ -128,7 +133,7 @@ const makeRun = <B, E>(config: Config<any, B, E, any>, bus: Option.Option<Bus.Bu
     retrying: (meta) => {
       const delay = atLeastMinimum(meta.duration)
       return fail(meta.input, Option.some(delay)).pipe(
-        Effect.flatMap((n) => Effect.logWarning(`watcher '${name}': ${mode} failed (error #${n}); retrying in ${Duration.format(delay)}`, meta.input)),
+        Effect.flatMap((n) => log("Warn", ` (error #${n}); retrying in ${Duration.format(delay)}`, meta.input)),
         Effect.as(delay)
       )
     },
@@ -142,10 +147,7 @@ const makeRun = <B, E>(config: Config<any, B, E, any>, bus: Option.Option<Bus.Bu
         )
       }),
     failed: (cause) =>
-      fail(cause, Option.none()).pipe(
-        Effect.andThen(Effect.logError(`watcher '${name}': ${mode} failed; the watcher ends`, cause)),
-        Effect.andThen(end("failed"))
-      ),
+      fail(cause, Option.none()).pipe(Effect.andThen(log("Error", "; the watcher ends", cause)), Effect.andThen(end("failed"))),
     ended: end
   }
 }
@@ -156,13 +158,11 @@ const attempts = <A, B, E, R>(config: Config<A, B, E, R>, run: Run<B, E>): Strea
   const values: Stream.Stream<B, E, R> = transform === undefined
     ? config.source as unknown as Stream.Stream<B, E, R>
     : Stream.map(config.source, (value) => transform(value)) // a throw is a defect: a failure below
-  return values.pipe(
-    Stream.catchCause((cause) =>
-      Cause.hasInterruptsOnly(cause) ? Stream.failCause(cause as Cause.Cause<never>) : Stream.fail(cause)
-    ),
-    Stream.onStart(run.restarted("failure")),
-    Stream.retry(Schedule.modifyDelay(config.retry, run.retrying))
-  )
+  const failures = Stream.catchCause(values, (cause) =>
+    Cause.hasInterruptsOnly(cause) ? Stream.failCause(cause as Cause.Cause<never>) : Stream.fail(cause))
+  return config.retry === undefined
+    ? failures
+    : failures.pipe(Stream.onStart(run.restarted("failure")), Stream.retry(Schedule.modifyDelay(config.retry, run.retrying)))
 }
 
 /** `attempts` run again per `repeat` when they complete; a run with an element starts `repeat` over. */
@@ -183,7 +183,7 @@ const repeated = <A, B, E, R>(
 
 export const make = <A, B, E, R>(config: Config<A, B, E, R>): Stream.Stream<B, WatcherFailed, R> =>
   Stream.unwrap(Effect.map(Effect.serviceOption(Bus.Bus), (bus) => {
-    const run = makeRun(config, bus)
+    const run = makeRun<B, E>(config, bus)
     const values = config.repeat === undefined ? attempts(config, run) : repeated(config, run, config.repeat)
     const value = run.value
     return values.pipe(
