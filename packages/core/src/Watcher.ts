@@ -1,31 +1,52 @@
 /**
- * A Watcher observes something — an effect polled on an interval, a `Stream`, a
- * file or directory — and hands every value to its subscribers and to a `Stream`.
- * It retries a failing source with a capped exponential backoff that starts over
- * after each success, restarts a source that completes after a delay (never in a
- * hot loop), and stops the moment its owning `Scope` closes or `stop` runs, even
- * from inside one of its own subscribers.
+ * A Watcher observes something (an effect polled on an interval, a `Stream` or
+ * async iterable, a file or directory) as a `Stream` of its values. Nothing runs
+ * until the Stream runs, and each run is its own watch: stopping it is ending the
+ * consumer (interrupting it, closing its scope, `Stream.take` …). A failing source
+ * is retried with a capped exponential backoff that starts over after each value;
+ * a source that completes runs again after a delay, never in a hot loop.
+ *
+ * Several consumers share one watch through `Stream.share` (or `Stream.broadcast`);
+ * `latest` keeps the last value in a `SubscriptionRef`. Bus events are published
+ * when a `Bus` is in context, and a `health` ref is kept up to date when one is given.
  *
  * Original: `Watcher(name, poll, stream, interval, retry, max_backoff, dedupe,
- * transform)` with `start`, `stop`, `subscribe`, `last_value` and `health`.
+ * transform)`, a handle with `start`, `stop`, `subscribe`, `last_value`, `health`.
  *
  * ```ts
- * const LoadAverage = Service.layer(Monitor, (self) =>
- *   Effect.gen(function*() {
- *     const load = yield* self.adopt(Watcher.poll("load", Effect.sync(() => os.loadavg()[0]), {
- *       interval: "2 seconds",
- *       transform: (load) => Math.round(load * 100) / 100,
- *       dedupe: true
- *     }))
- *     yield* load.subscribe((value) => self.setState({ load: value }))
- *   }))
+ * const load = Watcher.poll(Effect.sync(() => os.loadavg()[0]), {
+ *   name: "load",
+ *   interval: "2 seconds",
+ *   transform: (load) => Math.round(load * 100) / 100,
+ *   dedupe: true
+ * })
+ * yield* Stream.runForEach(load, (value) => Effect.log(`load ${value}`)).pipe(Effect.forkScoped)
+ *
+ * // one poll, two consumers: share it in the scope that owns it
+ * const shared = yield* Stream.share(load, { capacity: 16, replay: 1 })
+ * const current = yield* Watcher.latest(shared) // SubscriptionRef<Option<number>>
  * ```
  *
  * @since 0.1.0
  */
-import { Cause, Data, type Duration, Effect, FileSystem, Option, type PlatformError, Schedule, type Scope, Stream } from "effect"
+import {
+  Cause,
+  Clock,
+  Data,
+  Duration,
+  Effect,
+  type FileSystem,
+  Option,
+  type PlatformError,
+  Schedule,
+  type Scope,
+  Stream,
+  SubscriptionRef
+} from "effect"
 import * as Bus from "./Bus.ts"
 import { type FileChanges, fileChanges } from "./FileChanges.ts"
+import { backoff as makeBackoff } from "./internal/backoff.ts"
+import { catchFailure } from "./internal/failure.ts"
 import * as internal from "./internal/watcher.ts"
 
 export { type FileChanges, fileChanges } from "./FileChanges.ts"
@@ -39,8 +60,9 @@ export { type FileChanges, fileChanges } from "./FileChanges.ts"
 export type Mode = "poll" | "stream" | "files"
 
 /**
- * Why a watcher ended: `stop` (or its scope closed), its source failed with no retry
- * left, or its source completed with no restart left.
+ * Why a watch ended: its consumer stopped (interrupted, scope closed, `Stream.take`
+ * had enough), its source failed with no retry left, or its source completed with
+ * no restart left.
  *
  * @since 0.1.0
  * @category models
@@ -50,55 +72,56 @@ export type StopReason = "stopped" | "failed" | "completed"
 /**
  * Options every watcher takes.
  *
- * - `transform`: maps each value before dedupe and delivery (default: none). A throw
- *   counts as a failure of the source. Original: `transform`.
- * - `dedupe`: skip a value structurally equal (`Equal.equals`, after `transform`) to
- *   the last delivered one (default `false`). Original: `dedupe`.
- * - `retry`: what to do after a failure. `true` (default) waits `backoff({ max:
- *   maxBackoff })` — 1 s, 2 s, 4 s … capped at `maxBackoff` — and starts over after
- *   a value arrives; a `Schedule` replaces that policy (the watcher ends when it
- *   ends); `false` ends the watcher on the first failure. Original: `retry`.
- * - `maxBackoff`: the cap of the default retry policy (default 30 s). Original: `max_backoff`.
- * - `capacity`: values held per subscriber before the oldest is dropped (default 1024).
- * - `publishValues`: also publish every delivered value as a `Value` bus event (default `false`).
+ * - `name`: labels logs, bus events and health (default `"watcher"`).
+ * - `transform`: maps each value before dedupe (default: none). A throw counts as
+ *   a failure of the source, and is retried.
+ * - `dedupe`: skips a value equal (`Equal.equals`, after `transform`) to the last
+ *   one emitted, also across restarts (default `false`).
+ * - `retry`: what follows a failure (or defect) of the source. `true` (default)
+ *   waits `backoff({ max: maxBackoff })`: 1 s, 2 s, 4 s … capped at `maxBackoff`,
+ *   starting over after each value. A `Schedule` (its input is the failure's
+ *   `Cause`) replaces that policy; `false` fails the Stream on the first failure.
+ *   When no retry is left the Stream fails with `WatcherFailed`.
+ * - `maxBackoff`: the cap of the default policies (default 30 s).
+ * - `health`: a ref from `Watcher.health()` to keep up to date while the Stream runs.
  *
- * No delay a watcher waits is shorter than 100 ms, whatever the schedules say.
+ * No delay a watcher waits (interval, retry, restart) is shorter than 100 ms.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Options<A, B = A> {
+export interface Options<A, B, E> {
+  readonly name?: string | undefined
   readonly transform?: ((value: A) => B) | undefined
   readonly dedupe?: boolean | undefined
-  readonly retry?: boolean | Schedule.Schedule<unknown, unknown> | undefined
+  readonly retry?: boolean | Schedule.Schedule<unknown, Cause.Cause<E>> | undefined
   readonly maxBackoff?: Duration.Input | undefined
-  readonly capacity?: number | undefined
-  readonly publishValues?: boolean | undefined
+  readonly health?: SubscriptionRef.SubscriptionRef<Health<B>> | undefined
 }
 
 /**
- * Options of `poll`: `interval` between the end of one poll and the start of the
- * next (default 5 s, at least 100 ms). Original: `interval`.
+ * Options of `poll`: `interval`, the time between the end of one poll and the start
+ * of the next (default 5 s, at least 100 ms).
  *
  * @since 0.1.0
  * @category models
  */
-export interface PollOptions<A, B = A> extends Options<A, B> {
+export interface PollOptions<A, B, E> extends Options<A, B, E> {
   readonly interval?: Duration.Input | undefined
 }
 
 /**
- * Options of `stream` and `files`: `repeat` is what happens when the source
- * completes. `true` (default) runs it again after the same backoff as `retry`
- * (1 s, 2 s … capped at `maxBackoff`, starting over after a value); a `Schedule`
- * gives the delays (the watcher ends when it ends); `false` ends the watcher.
- * Original: a completed iterable was restarted at once, a hot loop (weakness 25).
+ * Options of `stream` and `files`: `repeat`, what follows a completion of the
+ * source. `true` (default) runs it again after the same backoff as `retry` (1 s,
+ * 2 s … capped at `maxBackoff`), starting over after a run that had a value; a
+ * `Schedule` gives the delays (the Stream ends when it ends); `false` ends the
+ * Stream when the source completes.
  *
  * @since 0.1.0
  * @category models
  */
-export interface StreamOptions<A, B = A> extends Options<A, B> {
-  readonly repeat?: boolean | Schedule.Schedule<unknown, unknown> | undefined
+export interface StreamOptions<A, B, E> extends Options<A, B, E> {
+  readonly repeat?: boolean | Schedule.Schedule<unknown> | undefined
 }
 
 /**
@@ -108,87 +131,31 @@ export interface StreamOptions<A, B = A> extends Options<A, B> {
  * @since 0.1.0
  * @category models
  */
-export interface FilesOptions<B = FileChanges> extends StreamOptions<FileChanges, B> {
+export interface FilesOptions<B> extends StreamOptions<FileChanges, B, PlatformError.PlatformError> {
   readonly debounce?: Duration.Input | undefined
   readonly recursive?: boolean | undefined
 }
 
 /**
- * Options of `Watcher.subscribe`. Original: `subscribe(fn)` had none.
+ * The state of the last watch run with this ref (a new run starts it over).
+ * `mode` and `startedAt` are `None` before the first run; `lastValue` is the last
+ * value emitted; `lastError` the last failure of the source and `errorCount` how
+ * many there were; `restarts` how often the source ran again after a failure or a
+ * completion; `startedAt` / `endedAt` are times in ms on the `Clock` (see `uptime`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface SubscribeOptions {
-  /** Also run the handler at once with the last delivered value, if there is one. */
-  readonly immediate?: boolean | undefined
-}
-
-/**
- * A snapshot of a watcher. `lastValue` is the last delivered value (`None` before
- * the first), `lastError` the last failure of the source, `errorCount` how many
- * failures there were, `restarts` how often the source was run again after a
- * failure (or, for `stream` and `files`, after completing), `subscribers` the live
- * subscriptions and `values` streams, `fibers` the fibers the watcher runs (its loop
- * and its subscribers), and `uptimeMs` the time since it started, frozen when it
- * ends. Original: `health()` and `last_value`, whose uptime kept growing after stop.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Health<A, E = unknown> {
+export interface Health<A> {
   readonly name: string
-  readonly mode: Mode
+  readonly mode: Option.Option<Mode>
   readonly running: boolean
   readonly lastValue: Option.Option<A>
-  readonly lastError: Option.Option<Cause.Cause<E>>
+  readonly lastError: Option.Option<Cause.Cause<unknown>>
   readonly errorCount: number
   readonly restarts: number
-  readonly subscribers: number
-  readonly fibers: number
-  readonly uptimeMs: number
-}
-
-/**
- * A running watcher of values of type `A` whose source fails with `E`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Watcher<A, E = never> {
-  readonly name: string
-  readonly mode: Mode
-  /**
-   * The last delivered value (if any), then every value delivered from now on;
-   * ends when the watcher ends. Each run of the stream is one more subscriber.
-   */
-  readonly values: Stream.Stream<A>
-  /**
-   * Runs `handler` for every value delivered from now until the calling scope
-   * closes or the watcher ends, on a fiber of its own, in order. A failing handler
-   * is logged and keeps its subscription; it never counts as a watcher error.
-   * Original: `subscribe(fn)`; the returned unsubscribe is the scope.
-   */
-  readonly subscribe: <X, R>(
-    handler: (value: A) => Effect.Effect<void, X, R>,
-    options?: SubscribeOptions
-  ) => Effect.Effect<void, never, Scope.Scope | R>
-  /** The last delivered value. Original: `last_value` (null before the first). */
-  readonly latest: Effect.Effect<Option.Option<A>>
-  readonly running: Effect.Effect<boolean>
-  readonly health: Effect.Effect<Health<A, E>>
-  /**
-   * Waits until the watcher ends: succeeds when it was stopped or its source
-   * completed for good, fails with `WatcherFailed` when its source failed for good.
-   */
-  readonly join: Effect.Effect<void, WatcherFailed>
-  /**
-   * Stops the watcher now: interrupts an in-flight poll or wait and the other
-   * subscribers, and ends `values`. Idempotent. From inside a subscriber it returns
-   * at once and the rest of that handler still runs. Original: `stop()`, which
-   * waited up to 5 s and, from a subscriber, cancelled its caller (weakness 27).
-   */
-  readonly stop: Effect.Effect<void>
+  readonly startedAt: Option.Option<number>
+  readonly endedAt: Option.Option<number>
 }
 
 /**
@@ -208,7 +175,7 @@ export class WatcherFailed extends Data.TaggedError("WatcherFailed")<{
 }
 
 /**
- * An async iterable (or Node `Readable`) given to `stream` threw.
+ * The async iterable given to `stream` threw (or rejected).
  *
  * @since 0.1.0
  * @category errors
@@ -218,12 +185,13 @@ export class SourceError extends Data.TaggedError("SourceError")<{
   readonly cause: unknown
 }> {
   override get message(): string {
-    return `watcher '${this.watcher}': the source threw: ${internal.errorMessage(Cause.fail(this.cause))}`
+    return `the async iterable threw: ${internal.errorMessage(Cause.fail(this.cause))}`
   }
 }
 
 /**
- * Published when a watcher starts.
+ * Published when a watch starts (each run of a watcher's Stream), when a `Bus` is
+ * in context.
  *
  * @since 0.1.0
  * @category events
@@ -231,16 +199,9 @@ export class SourceError extends Data.TaggedError("SourceError")<{
 export const Started = Bus.event<{ readonly watcher: string; readonly mode: Mode }>("watcher:started")
 
 /**
- * Published for every delivered value, when the watcher has `publishValues: true`.
- *
- * @since 0.1.0
- * @category events
- */
-export const Value = Bus.event<{ readonly watcher: string; readonly value: unknown }>("watcher:value")
-
-/**
- * Published on every failure of the source: the error's message, the error count so
- * far, and the delay before the retry (`None` when the watcher ends instead).
+ * Published on every failure of the source: the error's message, the failures so
+ * far in this watch, and the delay before the retry (`None` when the watch ends
+ * instead).
  *
  * @since 0.1.0
  * @category events
@@ -254,7 +215,7 @@ export const Failed = Bus.event<{
 
 /**
  * Published when the source runs again, after a failure or a completion, with the
- * restart count and the delay that was waited.
+ * restarts so far in this watch and the delay that was waited.
  *
  * @since 0.1.0
  * @category events
@@ -267,7 +228,7 @@ export const Restarted = Bus.event<{
 }>("watcher:restarted")
 
 /**
- * Published once when a watcher ends, with the reason.
+ * Published once when a watch ends, with the reason.
  *
  * @since 0.1.0
  * @category events
@@ -275,9 +236,13 @@ export const Restarted = Bus.event<{
 export const Stopped = Bus.event<{ readonly watcher: string; readonly reason: StopReason }>("watcher:stopped")
 
 /**
- * The default retry policy: `base` (default 1 s), then ×`factor` (default 2) per
- * attempt, never more than `max` (default 30 s): 1 s, 2 s, 4 s … 30 s, 30 s.
- * Original: the fixed backoff 1, 2, 4 … `max_backoff` seconds.
+ * The default retry and restart policy: `base` (default 1 s), then ×`factor`
+ * (default 2) per attempt, never more than `max` (default 30 s): 1 s, 2 s, 4 s …
+ * 30 s, 30 s. Give it as `retry` or `repeat` to change the numbers.
+ *
+ * ```ts
+ * Watcher.poll(readSensor, { retry: Watcher.backoff({ base: "100 millis", max: "5 seconds" }) })
+ * ```
  *
  * @since 0.1.0
  * @category schedules
@@ -286,117 +251,178 @@ export const backoff: (options?: {
   readonly base?: Duration.Input | undefined
   readonly max?: Duration.Input | undefined
   readonly factor?: number | undefined
-}) => Schedule.Schedule<Duration.Duration> = internal.backoff
+}) => Schedule.Schedule<Duration.Duration> = makeBackoff
 
-const policy = (
-  option: boolean | Schedule.Schedule<unknown, unknown> | undefined,
+/** The schedule an option asks for; `undefined` for `false` (no retry, no restart). */
+const policy = <In>(
+  option: boolean | Schedule.Schedule<unknown, In> | undefined,
   maxBackoff: Duration.Input | undefined
-): Schedule.Schedule<unknown, unknown> | undefined =>
-  option === false ? undefined : option === undefined || option === true ? backoff({ max: maxBackoff }) : option
+): Schedule.Schedule<unknown, In> | undefined =>
+  option === false ? undefined : option === undefined || option === true ? makeBackoff({ max: maxBackoff }) : option
 
 const make = <A, B, E, R>(
-  name: string,
   mode: Mode,
-  attempt: (emit: (value: A) => Effect.Effect<void>) => Effect.Effect<void, E, R>,
-  options: Options<A, B> | undefined,
-  repeat: Schedule.Schedule<unknown, unknown> | undefined
-): Effect.Effect<Watcher<B, E>, never, Scope.Scope | R> =>
-  Effect.flatMap(Effect.serviceOption(Bus.Bus), (bus) => {
-    const emit = <P>(event: Bus.Event<P>, payload: P) => Option.isSome(bus) ? bus.value.emit(event, payload) : Effect.void
-    return internal.make<A, B, E, R>(
-      {
-        name,
-        mode,
-        attempt,
-        transform: options?.transform,
-        dedupe: options?.dedupe === true,
-        retry: policy(options?.retry, options?.maxBackoff),
-        repeat,
-        completionIsRestart: mode !== "poll",
-        capacity: options?.capacity ?? 1024
-      },
-      {
-        started: emit(Started, { watcher: name, mode }),
-        value: options?.publishValues === true ? (value) => emit(Value, { watcher: name, value }) : undefined,
-        failed: (cause, errorCount, retryIn) =>
-          emit(Failed, { watcher: name, error: internal.errorMessage(cause), errorCount, retryIn }),
-        restarted: (restarts, after, delay) => emit(Restarted, { watcher: name, restarts, after, delay }),
-        stopped: (reason) => emit(Stopped, { watcher: name, reason })
-      },
-      (cause) => new WatcherFailed({ watcher: name, cause })
-    )
+  source: (name: string) => Stream.Stream<A, E, R>,
+  options: StreamOptions<A, B, E> | undefined,
+  repeat: boolean
+): Stream.Stream<B, WatcherFailed, R> => {
+  const name = options?.name ?? "watcher"
+  return internal.make<A, B, E, R>({
+    name,
+    mode,
+    source: source(name),
+    transform: options?.transform,
+    dedupe: options?.dedupe === true,
+    retry: policy(options?.retry, options?.maxBackoff),
+    repeat: repeat ? policy(options?.repeat, options?.maxBackoff) : undefined, // a poll never completes
+    health: options?.health,
+    events: { started: Started, failed: Failed, restarted: Restarted, stopped: Stopped },
+    failure: (cause) => new WatcherFailed({ watcher: name, cause })
   })
-
-/**
- * Watches `effect` by running it at once and then `interval` after each run ends,
- * until the calling scope closes. Returns the running watcher.
- *
- * A failure (or defect) of `effect` is counted, logged and retried per `retry`; a
- * value resets the backoff (the original never reset it, weakness 26).
- * Original: `Watcher(name, poll=fn, interval, …)` + `start()`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const poll = <A, E = never, R = never, B = A>(
-  name: string,
-  effect: Effect.Effect<A, E, R>,
-  options?: PollOptions<A, B>
-): Effect.Effect<Watcher<B, E>, never, Scope.Scope | R> =>
-  make<A, B, E, R>(
-    name,
-    "poll",
-    (emit) => Effect.flatMap(effect, emit),
-    options,
-    Schedule.spaced(options?.interval ?? "5 seconds")
-  )
-
-/**
- * Watches a source of values: an Effect `Stream`, or a function returning an async
- * iterable (a generator, a Node `Readable` …), called again for every run. Every
- * element is delivered in order; when the source completes it runs again per
- * `repeat`, when it fails per `retry`. Returns the running watcher.
- * An iterable that throws fails with `SourceError`.
- * Original: `Watcher(name, stream=fn, …)` + `start()`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const stream = <A, E = never, R = never, B = A>(
-  name: string,
-  source: Stream.Stream<A, E, R> | (() => AsyncIterable<A>),
-  options?: StreamOptions<A, B>
-): Effect.Effect<Watcher<B, E | SourceError>, never, Scope.Scope | R> => {
-  const run: Stream.Stream<A, E | SourceError, R> = Stream.isStream(source)
-    ? source
-    : Stream.suspend(() => Stream.fromAsyncIterable(source(), (cause) => new SourceError({ watcher: name, cause })))
-  return make<A, B, E | SourceError, R>(
-    name,
-    "stream",
-    (emit) => Stream.runForEach(run, emit),
-    options,
-    policy(options?.repeat, options?.maxBackoff)
-  )
 }
 
 /**
- * Watches a file or directory through Effect's `FileSystem` (`watch`), delivering
- * the events of each debounce window as one `FileChanges` batch (or what
- * `transform` makes of it). A path that does not exist yet is retried per `retry`.
- * Requires `FileSystem` (from `NodeServices.layer`).
+ * Watches `effect`: runs it at once, then `interval` after each run ends, and
+ * emits each result (through `transform` and `dedupe`). A failure or defect is
+ * retried per `retry`, and the poll after a retry runs at once; the Stream fails
+ * with `WatcherFailed` when no retry is left.
+ *
+ * ```ts
+ * const readings = Watcher.poll(readSensor, { name: "sensor", interval: "1 second", dedupe: true })
+ * const firstThree = yield* readings.pipe(Stream.take(3), Stream.runCollect)
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const files = <B = FileChanges>(
-  name: string,
-  path: string,
-  options?: FilesOptions<B>
-): Effect.Effect<Watcher<B, PlatformError.PlatformError>, never, Scope.Scope | FileSystem.FileSystem> =>
-  make<FileChanges, B, PlatformError.PlatformError, FileSystem.FileSystem>(
-    name,
-    "files",
-    (emit) => Stream.runForEach(fileChanges(path, options), emit),
+export const poll: {
+  <A, B, E = never, R = never>(
+    effect: Effect.Effect<A, E, R>,
+    options: PollOptions<A, B, E> & { readonly transform: (value: A) => B }
+  ): Stream.Stream<B, WatcherFailed, R>
+  <A, E = never, R = never>(effect: Effect.Effect<A, E, R>, options?: PollOptions<A, A, E>): Stream.Stream<A, WatcherFailed, R>
+} = <A, B, E, R>(effect: Effect.Effect<A, E, R>, options?: PollOptions<A, B, E>): Stream.Stream<B, WatcherFailed, R> =>
+  make<A, B, E, R>(
+    "poll",
+    () => Stream.fromEffectSchedule(effect, Schedule.spaced(internal.atLeastMinimum(options?.interval ?? "5 seconds"))),
     options,
-    policy(options?.repeat, options?.maxBackoff)
+    false
   )
+
+/**
+ * Watches a source of values: a `Stream`, or a function returning an async
+ * iterable (a generator, a Node `Readable` …), called again for every run. Emits
+ * every element in order; when the source completes it runs again per `repeat`,
+ * when it fails per `retry`. An async iterable that throws is a failure with a
+ * `SourceError`. The Stream fails with `WatcherFailed` when no retry is left.
+ *
+ * ```ts
+ * const lines = Watcher.stream(() => readline.createInterface({ input: socket }), { name: "feed" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const stream: {
+  <A, B, E = never, R = never>(
+    source: Stream.Stream<A, E, R> | (() => AsyncIterable<A>),
+    options: StreamOptions<A, B, E | SourceError> & { readonly transform: (value: A) => B }
+  ): Stream.Stream<B, WatcherFailed, R>
+  <A, E = never, R = never>(
+    source: Stream.Stream<A, E, R> | (() => AsyncIterable<A>),
+    options?: StreamOptions<A, A, E | SourceError>
+  ): Stream.Stream<A, WatcherFailed, R>
+} = <A, B, E, R>(
+  source: Stream.Stream<A, E, R> | (() => AsyncIterable<A>),
+  options?: StreamOptions<A, B, E | SourceError>
+): Stream.Stream<B, WatcherFailed, R> =>
+  make<A, B, E | SourceError, R>(
+    "stream",
+    (name) =>
+      Stream.isStream(source)
+        ? source
+        : Stream.suspend(() => Stream.fromAsyncIterable(source(), (cause) => new SourceError({ watcher: name, cause }))),
+    options,
+    true
+  )
+
+/**
+ * Watches a file or directory through Effect's `FileSystem.watch`, emitting the
+ * events of each debounce window as one `FileChanges` batch (or what `transform`
+ * makes of it). A path that does not exist (yet) is a failure, retried per `retry`;
+ * the Stream fails with `WatcherFailed` when no retry is left. Requires
+ * `FileSystem` (`NodeServices.layer`).
+ *
+ * ```ts
+ * yield* Watcher.files("./config", { debounce: "200 millis" }).pipe(
+ *   Stream.runForEach(() => reloadConfig), Effect.forkScoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const files: {
+  <B>(
+    path: string,
+    options: FilesOptions<B> & { readonly transform: (value: FileChanges) => B }
+  ): Stream.Stream<B, WatcherFailed, FileSystem.FileSystem>
+  (path: string, options?: FilesOptions<FileChanges>): Stream.Stream<FileChanges, WatcherFailed, FileSystem.FileSystem>
+} = <B>(path: string, options?: FilesOptions<B>): Stream.Stream<B, WatcherFailed, FileSystem.FileSystem> =>
+  make<FileChanges, B, PlatformError.PlatformError, FileSystem.FileSystem>("files", () => fileChanges(path, options), options, true)
+
+/**
+ * Makes a ref to give as the `health` option of a watcher; it starts with a watch
+ * that has not run. Read it with `SubscriptionRef.get`, follow it with
+ * `SubscriptionRef.changes`. Use one ref per watch.
+ *
+ * ```ts
+ * const health = yield* Watcher.health<number>()
+ * yield* Stream.runDrain(Watcher.poll(readLoad, { health })).pipe(Effect.forkScoped)
+ * const { errorCount, restarts } = yield* SubscriptionRef.get(health)
+ * ```
+ *
+ * @since 0.1.0
+ * @category health
+ */
+export const health = <A>(): Effect.Effect<SubscriptionRef.SubscriptionRef<Health<A>>> =>
+  SubscriptionRef.make(internal.initialHealth<A>())
+
+/**
+ * How long the watch of `health` has run: until now on the `Clock`, or until it
+ * ended (frozen then); zero before it started.
+ *
+ * @since 0.1.0
+ * @category health
+ */
+export const uptime = (health: Health<unknown>): Effect.Effect<Duration.Duration> =>
+  Effect.map(Clock.currentTimeMillis, (now) =>
+    Option.match(health.startedAt, {
+      onNone: () => Duration.zero,
+      onSome: (startedAt) => Duration.millis(Option.getOrElse(health.endedAt, () => now) - startedAt)
+    }))
+
+/**
+ * Runs `stream` on a fiber of the calling scope and keeps its last value in the
+ * returned ref (`None` before the first). `SubscriptionRef.changes(ref)` is the
+ * current value, then every change. A failure of the stream is logged (the ref
+ * keeps its last value); closing the scope stops the stream.
+ *
+ * ```ts
+ * const load = yield* Watcher.latest(Watcher.poll(readLoad, { interval: "2 seconds" }))
+ * const now = yield* SubscriptionRef.get(load) // Option<number>
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const latest = <A, E, R>(
+  stream: Stream.Stream<A, E, R>
+): Effect.Effect<SubscriptionRef.SubscriptionRef<Option.Option<A>>, never, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const ref = yield* SubscriptionRef.make(Option.none<A>())
+    yield* Stream.runForEach(stream, (value) => SubscriptionRef.set(ref, Option.some(value))).pipe(
+      (run) => catchFailure(run, (cause) => Effect.logError("Watcher.latest: the stream failed", cause)),
+      Effect.forkScoped({ startImmediately: true })
+    )
+    return ref
+  })

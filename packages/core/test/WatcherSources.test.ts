@@ -1,90 +1,129 @@
 /**
- * Watcher sources and integration: values as a Stream, bus events, async iterables
- * and Node Readables, files, and ownership by a service (specter-behaviour.md §7,
- * §19 INT-02). The loop's checks are in Watcher.test.ts.
+ * Watcher sources and integration: `latest`, bus events, async iterables and Node
+ * Readables, files, and ownership by a scope (specter-behaviour.md §7, §19 INT-02).
+ * The loop's checks are in Watcher.test.ts.
+ *
+ * 6 tests before, 10 now. WAT-23 (the `values` Stream: the last value, then every new
+ * one) is now `Watcher.latest` + `SubscriptionRef.changes`; WAT-24 (bus events) is
+ * split in three (a retried failure, a completion then a final failure, a
+ * completion with no restart) and the `Value` event is gone (a consumer taps the
+ * Stream instead); added: `latest` logs a failure of its stream, and a watcher
+ * runs without a `Bus`. INT-02 (a service owning a watcher) is re-expressed on the
+ * scope a service owns: Service is being reshaped elsewhere, and its stop is
+ * closing that scope.
  */
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Service, Watcher } from "@specter/core"
-import { TestSpecter } from "@specter/testing"
-import { Duration, Effect, Exit, Fiber, FileSystem, Layer, Option, Queue, Schedule, Scope, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, FileSystem, Layer, Option, Queue, Schedule, Scope, Stream, SubscriptionRef } from "effect"
 import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Readable } from "node:stream"
-
-import { collect, script, settle, untilTrue } from "./watcherHelpers.ts"
+import * as Watcher from "../src/Watcher.ts"
+import { collect, Logs, recordEvents, script, settle, TestLayer, untilTrue } from "./watcherHelpers.ts"
 
 describe("Watcher sources", () => {
-  it.effect("WAT-23 values: the last value, then every new one, ending when the watcher stops", () =>
+  it.effect("WAT-23 latest: the last value, then every new one, through SubscriptionRef.changes", () =>
     Effect.gen(function*() {
       let n = 0
-      const watcher = yield* Watcher.poll("w", Effect.sync(() => ++n), { interval: "1 second" })
-      yield* TestClock.adjust("1 second") // 1 and 2 delivered, nobody listening
-      const fiber = yield* Effect.forkChild(Stream.runCollect(watcher.values))
+      const latest = yield* Watcher.latest(Watcher.poll(Effect.sync(() => ++n), { interval: "1 second" }))
+      yield* TestClock.adjust("1 second") // 1 and 2 emitted, nobody following the ref
+      const changes = yield* collect(SubscriptionRef.changes(latest))
       yield* settle
       yield* TestClock.adjust("2 seconds")
-      yield* watcher.stop
-      const values = yield* Fiber.await(fiber)
-      assert.deepStrictEqual(values, Exit.succeed([2, 3, 4]))
-    }).pipe(Effect.provide(TestSpecter.layer)))
+      assert.deepStrictEqual(changes.values, [Option.some(2), Option.some(3), Option.some(4)])
+    }).pipe(Effect.provide(TestLayer)))
 
-  it.effect("WAT-24 lifecycle events on the bus: Started, Value, Failed, Restarted, Stopped", () =>
+  it.effect("latest logs a failure of its stream and keeps the last value", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
-      const seen: Array<string> = []
-      yield* bus.on(Watcher.Started, (e) => void seen.push(`started ${e.watcher} ${e.mode}`))
-      yield* bus.on(Watcher.Value, (e) => void seen.push(`value ${String(e.value)}`))
-      yield* bus.on(Watcher.Failed, (e) =>
-        void seen.push(`failed ${e.error} #${e.errorCount} in ${Option.getOrThrow(Option.map(e.retryIn, Duration.toMillis))}`))
-      yield* bus.on(Watcher.Restarted, (e) => void seen.push(`restarted ${e.restarts} after ${e.after}`))
-      yield* bus.on(Watcher.Stopped, (e) => void seen.push(`stopped ${e.reason}`))
-      const watcher = yield* Watcher.poll("w", script([new Error("down"), 7]), { publishValues: true })
+      const latest = yield* Watcher.latest(Stream.concat(Stream.make(1), Stream.fail("broken")))
+      yield* settle
+      assert.deepStrictEqual(yield* SubscriptionRef.get(latest), Option.some(1))
+      const errors = (yield* Logs).filter((e) => e.level === "Error").map((e) => e.message)
+      assert.deepStrictEqual(errors, ["Watcher.latest: the stream failed"])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("WAT-24 bus events of a retried failure: Started, Failed (retry in 1 s), Restarted, Stopped", () =>
+    Effect.gen(function*() {
+      const seen = yield* recordEvents
+      const scope = yield* Scope.make()
+      yield* Scope.provide(collect(Watcher.poll(script([new Error("down"), 7]), { name: "w" })), scope)
       yield* TestClock.adjust("1 second")
-      yield* watcher.stop
+      yield* Scope.close(scope, Exit.void)
       yield* settle
       assert.deepStrictEqual(seen, [
         "started w poll",
-        "failed down #1 in 1000",
-        "restarted 1 after failure",
-        "value 7",
+        "failed down #1 retry 1000",
+        "restarted 1 after failure 1000",
         "stopped stopped"
       ])
-    }).pipe(Effect.provide(TestSpecter.layer)))
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("WAT-24b bus events of a completion, then a failure with no retry left: Restarted after completion, Failed (no retry), Stopped failed", () =>
+    Effect.gen(function*() {
+      const seen = yield* recordEvents
+      let runs = 0
+      const source = Stream.suspend(() => (++runs === 1 ? Stream.make(1) : Stream.fail(new Error("broken"))))
+      const { fiber } = yield* collect(Watcher.stream(source, { name: "s", retry: false }))
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      assert.isTrue(Exit.isFailure(yield* Fiber.await(fiber)))
+      assert.deepStrictEqual(seen, [
+        "started s stream",
+        "restarted 1 after completion 1000",
+        "failed broken #1 retry none",
+        "stopped failed"
+      ])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("WAT-24c a source that completes with no restart left ends the Stream: Stopped completed", () =>
+    Effect.gen(function*() {
+      const seen = yield* recordEvents
+      const values = yield* Stream.runCollect(Watcher.stream(Stream.make(1, 2), { name: "s", repeat: false }))
+      yield* settle
+      assert.deepStrictEqual(values, [1, 2])
+      assert.deepStrictEqual(seen, ["started s stream", "stopped completed"])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("a watcher needs no Bus: without one in context it runs and publishes nothing", () =>
+    Effect.gen(function*() {
+      const values = yield* Watcher.poll(script([new Error("down"), 1, 2])).pipe(Stream.take(2), Stream.runCollect, Effect.forkChild)
+      yield* TestClock.adjust("10 seconds")
+      assert.deepStrictEqual(yield* Fiber.await(values), Exit.succeed([1, 2]))
+    }))
 
   it.effect("WAT-26 stream takes a function returning an async iterable (a generator, a Node Readable), called per run", () =>
     Effect.gen(function*() {
       let runs = 0
-      const generator = yield* Watcher.stream("gen", async function*() {
+      const generator = yield* collect(Watcher.stream(async function*() {
         runs++
         yield "a"
         yield "b"
-      }, { repeat: Schedule.spaced("1 second") })
-      const fromGenerator = yield* collect(generator)
-      const readable = yield* Watcher.stream("readable", () => Readable.from([{ n: 1 }, { n: 2 }]), { repeat: false })
-      const fromReadable = yield* collect(readable)
-      const broken = yield* Watcher.stream("broken", async function*() {
+      }, { repeat: Schedule.spaced("1 second") }))
+      const readable = yield* collect(Watcher.stream(() => Readable.from([{ n: 1 }, { n: 2 }]), { repeat: false }))
+      const health = yield* Watcher.health<number>()
+      const broken = yield* collect(Watcher.stream(async function*() {
         yield 1
         throw new Error("iterator broke")
-      }, { retry: false })
-      yield* untilTrue(() => fromGenerator.length >= 2 && fromReadable.length >= 2)
+      }, { name: "broken", retry: false, health }))
+      yield* untilTrue(() => generator.values.length >= 2 && readable.values.length >= 2)
       yield* TestClock.adjust("1 second")
-      yield* untilTrue(() => fromGenerator.length >= 4)
-      assert.deepStrictEqual(fromGenerator.slice(0, 4), ["a", "b", "a", "b"])
+      yield* untilTrue(() => generator.values.length >= 4)
+      assert.deepStrictEqual(generator.values.slice(0, 4), ["a", "b", "a", "b"])
       assert.isAtLeast(runs, 2)
-      assert.deepStrictEqual(fromReadable, [{ n: 1 }, { n: 2 }])
-      const error = yield* Effect.flip(broken.join)
-      const last = Option.getOrThrow((yield* broken.health).lastError)
-      assert.include(error.message, "iterator broke")
-      assert.isTrue(last.reasons.some((r) => r._tag === "Fail" && (r.error as { _tag: string })._tag === "SourceError"))
-    }).pipe(Effect.provide(TestSpecter.layer)))
+      assert.deepStrictEqual(readable.values, [{ n: 1 }, { n: 2 }])
+      const error = yield* Effect.flip(Fiber.join(broken.fiber))
+      assert.strictEqual(error.message, "watcher 'broken' failed: the async iterable threw: iterator broke")
+      const last = Option.getOrThrow((yield* SubscriptionRef.get(health)).lastError)
+      assert.instanceOf(Cause.squash(last), Watcher.SourceError)
+    }).pipe(Effect.provide(TestLayer)))
 
   it.effect("WAT-27 files: events are debounced into one batch per quiet window", () =>
     Effect.gen(function*() {
       const events = yield* Queue.unbounded<FileSystem.WatchEvent>()
       let registered = false
-      const backend = Layer.succeed(FileSystem.WatchBackend, {
+      const backend = FileSystem.WatchBackend.of({
         register: () => {
           registered = true
           return Option.some(Stream.fromQueue(events))
@@ -92,8 +131,9 @@ describe("Watcher sources", () => {
       })
       const dir = mkdtempSync(join(tmpdir(), "watcher-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-      const watcher = yield* Watcher.files("dir", dir, { debounce: "200 millis" }).pipe(Effect.provide(backend))
-      const got = yield* collect(watcher)
+      const { values } = yield* collect(
+        Watcher.files(dir, { debounce: "200 millis" }).pipe(Stream.provideService(FileSystem.WatchBackend, backend))
+      )
       yield* untilTrue(() => registered) // FileSystem.watch stats the path first: real I/O
       yield* settle
       yield* Queue.offerAll(events, [
@@ -104,15 +144,15 @@ describe("Watcher sources", () => {
       yield* TestClock.adjust("150 millis")
       yield* Queue.offer(events, { _tag: "Update", path: "a.json" })
       yield* TestClock.adjust("150 millis")
-      assert.deepStrictEqual(got, []) // still inside the window: the last event restarted it
+      assert.deepStrictEqual(values, []) // still inside the window: the last event restarted it
       yield* TestClock.adjust("100 millis")
       yield* Queue.offer(events, { _tag: "Remove", path: "b.json" })
       yield* TestClock.adjust("300 millis")
-      assert.deepStrictEqual(got, [
+      assert.deepStrictEqual(values, [
         [{ _tag: "Update", path: "a.json" }, { _tag: "Create", path: "b.json" }],
         [{ _tag: "Remove", path: "b.json" }]
       ])
-    }).pipe(Effect.provide(Layer.merge(TestSpecter.layer, NodeServices.layer))))
+    }).pipe(Effect.provide(Layer.merge(TestLayer, NodeServices.layer))))
 
   it.live("WAT-28 files: real changes to a file on disk arrive as one debounced batch", () =>
     Effect.gen(function*() {
@@ -120,32 +160,31 @@ describe("Watcher sources", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       const file = join(dir, "state.json")
       writeFileSync(file, "0")
-      const watcher = yield* Watcher.files("state", dir, { debounce: "50 millis" })
-      const batches = yield* collect(watcher)
+      const batches = yield* collect(Watcher.files(dir, { name: "state", debounce: "50 millis" }))
       yield* Effect.sleep("300 millis") // the OS watch is installed
       for (let i = 1; i <= 3; i++) writeFileSync(file, String(i))
       yield* Effect.sleep("400 millis")
-      assert.strictEqual(batches.length, 1)
-      assert.isTrue(batches[0]!.every((e) => e.path === "state.json"))
-      const missing = yield* Watcher.files("missing", join(dir, "nope"), { retry: false })
-      const error = yield* Effect.flip(missing.join)
+      assert.strictEqual(batches.values.length, 1)
+      assert.isTrue(batches.values[0]!.every((e) => e.path === "state.json"))
+      const error = yield* Effect.flip(Stream.runDrain(Watcher.files(join(dir, "nope"), { name: "missing", retry: false })))
       assert.strictEqual(error._tag, "WatcherFailed")
-    }).pipe(Effect.provide(Layer.merge(TestSpecter.layer, NodeServices.layer))))
+      assert.strictEqual(error.watcher, "missing")
+    }).pipe(Effect.provide(Layer.merge(TestLayer, NodeServices.layer))))
 
-  it.effect("INT-02 a service owning a watcher stops it when it stops; no value is delivered after", () =>
+  it.effect("INT-02 the scope owning a watch (a service's scope) stops it when it closes; no value is emitted after", () =>
     Effect.gen(function*() {
       let n = 0
-      const scope = yield* Scope.make()
-      const [service, watcher] = yield* Scope.provide(
-        Service.start("svc", {}, (self) => self.adopt(Watcher.poll("w", Effect.sync(() => ++n), { interval: "1 second" }))),
-        scope
+      const health = yield* Watcher.health<number>()
+      const service = yield* Scope.make()
+      const { values } = yield* Scope.provide(
+        collect(Watcher.poll(Effect.sync(() => ++n), { interval: "1 second", health })),
+        service
       )
-      const got = yield* collect(watcher)
       yield* TestClock.adjust("1 second")
-      yield* service.stop
-      assert.isFalse(yield* watcher.running)
+      yield* Scope.close(service, Exit.void)
+      assert.isFalse((yield* SubscriptionRef.get(health)).running)
       yield* TestClock.adjust("5 seconds")
-      assert.deepStrictEqual(got, [1, 2])
+      assert.deepStrictEqual(values, [1, 2])
       assert.strictEqual(n, 2)
-    }).pipe(Effect.provide(TestSpecter.layer)))
+    }).pipe(Effect.provide(TestLayer)))
 })

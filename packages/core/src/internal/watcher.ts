@@ -1,38 +1,29 @@
 /**
- * The Watcher runtime, plus the two pieces ManagedProcess shares with it:
+ * The Watcher's Stream. One run of it is one watch:
  *
- * - `Hub`: a fan-out of values to subscriber queues that never makes the publisher
- *   wait, with an optional replay of the last values, ended (not interrupted) when
- *   its owner stops, so every `Stream` read from it ends cleanly.
- * - `Backoff`: a `Schedule` driven step by step, which can be reset after a success
- *   (weakness 26: the original's backoff never reset in poll mode).
+ *     source → transform → (defects become failures) → Stream.retry(retry policy)
+ *            → Stream.repeat(repeat policy, started over after a run with an element)
+ *            → dedupe → WatcherFailed
  *
- * The watcher itself is one fiber running the source again and again: after a
- * failure it waits what the retry schedule says, after a completion what the
- * repeat schedule says (never less than `minimumDelay`, so it cannot spin), and a
- * value from the source resets both schedules. Subscribers run on fibers of their
- * own, so a slow or failing subscriber never holds up the source.
+ * What the watch reports (bus events, the health ref, logs) hangs on the steps of
+ * that pipeline: `Stream.onStart` of each run reads the `Schedule.CurrentMetadata`
+ * that `Stream.retry` / `Stream.repeat` provide (attempt and the delay waited),
+ * `Schedule.modifyDelay` sees each retry decision, `Stream.onEnd` / `tapError` /
+ * `onExit` see how the watch ended. The only mutable state is one `Run` per run of
+ * the Stream (its counters) and the "produced an element" flag of `Stream.repeat`.
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Queue, Schedule, Scope, Stream } from "effect"
-import type { Health, Mode, StopReason, SubscribeOptions, Watcher, WatcherFailed } from "../Watcher.ts"
-import { logFailure } from "./failure.ts"
+import { Cause, Clock, Duration, Effect, Equal, Option, Ref, Schedule, Stream, SubscriptionRef } from "effect"
+import * as Bus from "../Bus.ts"
+import type { Failed, Health, Mode, Restarted, Started, Stopped, StopReason, WatcherFailed } from "../Watcher.ts"
+import { startOverWhen } from "./backoff.ts"
 
-/** Nothing a watcher schedules waits less than this: no poll interval, no retry, no restart. */
+/** Nothing a watcher waits is shorter than this: no poll interval, no retry, no restart. */
 export const minimumDelay: Duration.Duration = Duration.millis(100)
 
-const atLeastMinimum = (delay: Duration.Duration): Duration.Duration => Duration.max(delay, minimumDelay)
-
-export const backoff = (options?: {
-  readonly base?: Duration.Input | undefined
-  readonly max?: Duration.Input | undefined
-  readonly factor?: number | undefined
-}): Schedule.Schedule<Duration.Duration> =>
-  Schedule.min([
-    Schedule.exponential(options?.base ?? "1 second", options?.factor ?? 2),
-    Schedule.spaced(options?.max ?? "30 seconds")
-  ])
+export const atLeastMinimum = (delay: Duration.Input): Duration.Duration =>
+  Duration.max(Duration.fromInputUnsafe(delay), minimumDelay)
 
 /** A short, one-line description of a failure, for events and error messages. */
 export const errorMessage = (cause: Cause.Cause<unknown>): string => {
@@ -47,279 +38,161 @@ export const errorMessage = (cause: Cause.Cause<unknown>): string => {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Hub
-// ---------------------------------------------------------------------------
+/** The health of a watch that has not run yet. */
+export const initialHealth = <A>(): Health<A> => ({
+  name: "",
+  mode: Option.none(),
+  running: false,
+  lastValue: Option.none(),
+  lastError: Option.none(),
+  errorCount: 0,
+  restarts: 0,
+  startedAt: Option.none(),
+  endedAt: Option.none()
+})
 
-export class Hub<A> {
-  private readonly queues = new Set<Queue.Queue<A, Cause.Done>>()
-  private readonly recent: Array<A> = []
-  private ended = false
-  readonly capacity: number
-  readonly replay: number
+const startedHealth = <A>(name: string, mode: Mode, now: number): Health<A> => ({
+  ...initialHealth<A>(),
+  name,
+  mode: Option.some(mode),
+  running: true,
+  startedAt: Option.some(now)
+})
 
-  /** `capacity`: values held per subscriber (the oldest is dropped beyond it); `replay`: values kept for late subscribers. */
-  constructor(capacity: number, replay: number) {
-    this.capacity = Math.max(1, capacity)
-    this.replay = Math.max(0, replay)
-  }
-
-  get size(): number {
-    return this.queues.size
-  }
-
-  publish(value: A): void {
-    if (this.ended) return
-    if (this.replay > 0) {
-      this.recent.push(value)
-      if (this.recent.length > this.replay) this.recent.shift()
-    }
-    for (const queue of this.queues) Queue.offerUnsafe(queue, value)
-  }
-
-  /**
-   * A queue that receives every later value (the kept ones first, with `replay`),
-   * removed from the hub when the calling scope closes. Already ended when the hub is.
-   */
-  subscribe(replay: boolean): Effect.Effect<Queue.Dequeue<A, Cause.Done>, never, Scope.Scope> {
-    return Effect.acquireRelease(
-      Effect.map(Queue.make<A, Cause.Done>({ capacity: this.capacity, strategy: "sliding" }), (queue) => {
-        if (replay) for (const value of this.recent) Queue.offerUnsafe(queue, value)
-        if (this.ended) Queue.endUnsafe(queue)
-        else this.queues.add(queue)
-        return queue
-      }),
-      (queue) => Effect.sync(() => void this.queues.delete(queue))
-    )
-  }
-
-  /** Every later value as a `Stream`, which ends when the hub ends. */
-  stream(replay: boolean): Stream.Stream<A> {
-    return Stream.unwrap(Effect.map(this.subscribe(replay), Stream.fromQueue))
-  }
-
-  /** Ends every subscriber's queue after what it holds; later subscribers get an ended queue. */
-  end(): void {
-    this.ended = true
-    for (const queue of this.queues) Queue.endUnsafe(queue)
-    this.queues.clear()
-  }
+export interface Events {
+  readonly started: typeof Started
+  readonly failed: typeof Failed
+  readonly restarted: typeof Restarted
+  readonly stopped: typeof Stopped
 }
-
-/**
- * Runs `handler` on a fiber of the calling scope for every value of `queue`, logging
- * (not propagating) its failures. `fibers` holds the fiber while it runs.
- */
-export const consume = <A, X, R>(
-  queue: Queue.Dequeue<A, Cause.Done>,
-  handler: (value: A) => Effect.Effect<void, X, R>,
-  what: string,
-  fibers: Set<Fiber.Fiber<unknown, unknown>>
-): Effect.Effect<Fiber.Fiber<void>, never, Scope.Scope | R> =>
-  Effect.map(
-    Effect.forkScoped(
-      Stream.runForEach(Stream.fromQueue(queue), (value) =>
-        logFailure(what)(handler(value)))
-    ),
-    (fiber) => {
-      fibers.add(fiber)
-      fiber.addObserver(() => fibers.delete(fiber))
-      return fiber
-    }
-  )
-
-// ---------------------------------------------------------------------------
-// Backoff
-// ---------------------------------------------------------------------------
-
-type Step<In> = (now: number, input: In) => Effect.Effect<[unknown, Duration.Duration], unknown>
-
-export class Backoff<In> {
-  private step: Step<In> | undefined = undefined
-  private readonly schedule: Schedule.Schedule<unknown, In>
-
-  constructor(schedule: Schedule.Schedule<unknown, In>) {
-    this.schedule = schedule
-  }
-
-  /** Starts the schedule over: the next delay is its first again. */
-  reset(): void {
-    this.step = undefined
-  }
-
-  /** The delay the schedule gives for the next attempt, or `None` when it is done. */
-  next(input: In): Effect.Effect<Option.Option<Duration.Duration>> {
-    return Effect.gen({ self: this }, function*() {
-      if (this.step === undefined) this.step = (yield* Schedule.toStep(this.schedule)) as Step<In>
-      const now = yield* Clock.currentTimeMillis
-      const exit = yield* Effect.exit(this.step(now, input))
-      return Exit.isSuccess(exit) ? Option.some(exit.value[1]) : Option.none()
-    })
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Watcher
-// ---------------------------------------------------------------------------
 
 export interface Config<A, B, E, R> {
   readonly name: string
   readonly mode: Mode
-  /** One run of the source, handing each element to `emit`; poll: one call, stream: to its end. */
-  readonly attempt: (emit: (value: A) => Effect.Effect<void>) => Effect.Effect<void, E, R>
+  readonly source: Stream.Stream<A, E, R>
   readonly transform: ((value: A) => B) | undefined
   readonly dedupe: boolean
-  /** After a failure; `undefined` ends the watcher on the first one. */
-  readonly retry: Schedule.Schedule<unknown, unknown> | undefined
-  /** After the source completed; `undefined` ends the watcher. */
-  readonly repeat: Schedule.Schedule<unknown, unknown> | undefined
-  /** Whether running the source again after a completion counts as a restart (not for a poll). */
-  readonly completionIsRestart: boolean
-  readonly capacity: number
+  /** After a failure, with the failure as input; `undefined`: the first failure ends the watch. */
+  readonly retry: Schedule.Schedule<unknown, Cause.Cause<E>> | undefined
+  /** After the source completed; `undefined`: the first completion ends the watch (and a poll never completes). */
+  readonly repeat: Schedule.Schedule<unknown> | undefined
+  readonly health: SubscriptionRef.SubscriptionRef<Health<B>> | undefined
+  readonly events: Events
+  readonly failure: (cause: Cause.Cause<E>) => WatcherFailed
 }
 
-/** What the watcher reports as it goes (the public module turns these into bus events). */
-export interface Notify<B, E> {
+/** What one run of a watch reports, and the counters it keeps for that. */
+interface Run<B, E> {
   readonly started: Effect.Effect<void>
+  /** Keeps the last value in the health ref; `undefined` when there is none (no cost). */
   readonly value: ((value: B) => Effect.Effect<void>) | undefined
-  readonly failed: (cause: Cause.Cause<E>, errorCount: number, retryIn: Option.Option<Duration.Duration>) => Effect.Effect<void>
-  readonly restarted: (restarts: number, after: "failure" | "completion", delay: Duration.Duration) => Effect.Effect<void>
-  readonly stopped: (reason: StopReason) => Effect.Effect<void>
+  /** A retry decision: counts and reports the failure, returns the delay to wait. */
+  readonly retrying: (meta: Schedule.Metadata<unknown, Cause.Cause<E>>) => Effect.Effect<Duration.Duration>
+  /** At the start of a run of the source: reports a restart if the schedule waited before it. */
+  readonly restarted: (after: "failure" | "completion") => Effect.Effect<void>
+  /** The last failure: no retry is left. */
+  readonly failed: (cause: Cause.Cause<E>) => Effect.Effect<void>
+  readonly ended: (reason: StopReason) => Effect.Effect<void>
 }
 
-export const make = <A, B, E, R>(
-  config: Config<A, B, E, R>,
-  notify: Notify<B, E>,
-  failure: (cause: Cause.Cause<E>) => WatcherFailed
-): Effect.Effect<Watcher<B, E>, never, Scope.Scope | R> =>
-  Effect.gen(function*() {
-    const { name } = config
-    const parent = yield* Effect.scope
-    const startedAt = yield* Clock.currentTimeMillis
-    const hub = new Hub<B>(config.capacity, 1)
-    const done = yield* Deferred.make<void, WatcherFailed>()
-    const handlers = new Set<Fiber.Fiber<unknown, unknown>>()
-    const retry = config.retry === undefined ? undefined : new Backoff(config.retry)
-    const repeat = config.repeat === undefined ? undefined : new Backoff(config.repeat)
-    const transform = config.transform ?? ((value: A) => value as unknown as B)
-    let running = true
-    let stopping = false
-    let loopAlive = true
-    let stoppedAt: number | undefined
-    let lastValue = Option.none<B>()
-    let lastError = Option.none<Cause.Cause<E>>()
-    let errorCount = 0
-    let restarts = 0
-
-    const emit = (value: A): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const next = transform(value) // a throw is a defect, so a failure of this run
-        // A transformed value is a success: the next failure or completion waits the
-        // first delay again. (Resetting before `transform` would let a transform
-        // that always throws retry forever at the first delay.)
-        retry?.reset()
-        repeat?.reset()
-        if (config.dedupe && Option.isSome(lastValue) && Equal.equals(lastValue.value, next)) return Effect.void
-        lastValue = Option.some(next)
-        hub.publish(next)
-        return notify.value === undefined ? Effect.void : notify.value(next)
-      })
-
-    /** Ends the watcher once, for whatever reason; what subscribers hold is still delivered. */
-    const finish = (reason: StopReason, exit: Exit.Exit<void, WatcherFailed>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (!running) return Effect.void
-        running = false
-        hub.end()
-        return Effect.gen(function*() {
-          stoppedAt = yield* Clock.currentTimeMillis
-          yield* notify.stopped(reason)
-          yield* Deferred.done(done, exit)
-        })
-      })
-
-    const loop: Effect.Effect<void, never, R> = Effect.gen(function*() {
-      yield* notify.started
-      while (true) {
-        const exit = yield* Effect.exit(config.attempt(emit))
-        if (Exit.isSuccess(exit)) {
-          const delay = repeat === undefined ? Option.none() : yield* repeat.next(undefined)
-          if (Option.isNone(delay)) return yield* finish("completed", Exit.void)
-          const wait = atLeastMinimum(delay.value)
-          yield* Effect.sleep(wait)
-          if (config.completionIsRestart) yield* notify.restarted(++restarts, "completion", wait)
-          continue
-        }
-        const cause = exit.cause
-        if (Cause.hasInterruptsOnly(cause)) return yield* Effect.interrupt
-        errorCount++
-        lastError = Option.some(cause)
-        const delay = retry === undefined ? Option.none() : Option.map(yield* retry.next(cause), atLeastMinimum)
-        yield* notify.failed(cause, errorCount, delay)
-        if (Option.isNone(delay)) {
-          yield* Effect.logError(`watcher '${name}': ${config.mode} failed; the watcher ends`, cause)
-          return yield* finish("failed", Exit.fail(failure(cause)))
-        }
-        yield* Effect.logWarning(
-          `watcher '${name}': ${config.mode} failed (error #${errorCount}); retrying in ${Duration.format(delay.value)}`,
-          cause
+const makeRun = <B, E>(
+  config: Pick<Config<never, B, E, never>, "name" | "mode" | "health" | "events">,
+  bus: Option.Option<Bus.Bus["Service"]>
+): Run<B, E> => {
+  const { events, health, mode, name } = config
+  let errors = 0
+  let restarts = 0
+  let ended = false
+  const emit = <P>(event: Bus.Event<P>, payload: P) => (Option.isSome(bus) ? bus.value.emit(event, payload) : Effect.void)
+  const update = (f: (health: Health<B>) => Health<B>) => (health === undefined ? Effect.void : SubscriptionRef.update(health, f))
+  /** Counts and keeps a failure and publishes it; gives the count. */
+  const fail = (cause: Cause.Cause<E>, retryIn: Option.Option<Duration.Duration>) =>
+    Effect.suspend(() => {
+      const errorCount = ++errors
+      return update((h) => ({ ...h, errorCount, lastError: Option.some(cause) })).pipe(
+        Effect.andThen(emit(events.failed, { watcher: name, error: errorMessage(cause), errorCount, retryIn })),
+        Effect.as(errorCount)
+      )
+    })
+  const log = (level: "Warn" | "Error", detail: string, cause: Cause.Cause<E>) =>
+    Effect.logWithLevel(level)(`watcher '${name}': ${mode} failed${detail}`, cause).pipe(Effect.annotateLogs({ watcher: name }))
+  const end = (reason: StopReason) =>
+    Effect.suspend(() => {
+      if (ended) return Effect.void
+      ended = true
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.andThen(update((h) => ({ ...h, running: false, endedAt: Option.some(now) })), emit(events.stopped, { watcher: name, reason })))
+    })
+  return {
+    started: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.andThen(
+        health === undefined ? Effect.void : SubscriptionRef.set(health, startedHealth(name, mode, now)),
+        emit(events.started, { watcher: name, mode })
+      )),
+    value: health === undefined ? undefined : (value) => update((h) => ({ ...h, lastValue: Option.some(value) })),
+    retrying: (meta) => {
+      const delay = atLeastMinimum(meta.duration)
+      return fail(meta.input, Option.some(delay)).pipe(
+        Effect.flatMap((n) => log("Warn", ` (error #${n}); retrying in ${Duration.format(delay)}`, meta.input)),
+        Effect.as(delay)
+      )
+    },
+    restarted: (after) =>
+      Schedule.CurrentMetadata.use((meta) => {
+        if (meta.attempt === 0) return Effect.void
+        const count = ++restarts
+        return Effect.andThen(
+          update((h) => ({ ...h, restarts: count })),
+          emit(events.restarted, { watcher: name, restarts: count, after, delay: meta.duration })
         )
-        yield* Effect.sleep(delay.value)
-        yield* notify.restarted(++restarts, "failure", delay.value)
-      }
-    })
+      }),
+    failed: (cause) =>
+      fail(cause, Option.none()).pipe(Effect.andThen(log("Error", "; the watcher ends", cause)), Effect.andThen(end("failed"))),
+    ended: end
+  }
+}
 
-    // `ensuring`: a source that interrupts itself still ends the watcher properly.
-    const loopFiber = yield* Effect.forkDetach(
-      loop.pipe(Effect.ensuring(finish("stopped", Exit.void)), Effect.annotateLogs({ watcher: name }))
+/** Runs of the source, retried per the retry policy; fails with the last failure's `Cause`. */
+const attempts = <A, B, E, R>(config: Config<A, B, E, R>, run: Run<B, E>): Stream.Stream<B, Cause.Cause<E>, R> => {
+  const transform = config.transform
+  const values: Stream.Stream<B, E, R> = transform === undefined
+    ? config.source as unknown as Stream.Stream<B, E, R>
+    : Stream.map(config.source, (value) => transform(value)) // a throw is a defect: a failure below
+  const failures = Stream.catchCause(values, (cause) =>
+    Cause.hasInterruptsOnly(cause) ? Stream.failCause(cause as Cause.Cause<never>) : Stream.fail(cause))
+  return config.retry === undefined
+    ? failures
+    : failures.pipe(Stream.onStart(run.restarted("failure")), Stream.retry(Schedule.modifyDelay(config.retry, run.retrying)))
+}
+
+/** `attempts` run again per `repeat` when they complete; a run with an element starts `repeat` over. */
+const repeated = <A, B, E, R>(
+  config: Config<A, B, E, R>,
+  run: Run<B, E>,
+  repeat: Schedule.Schedule<unknown>
+): Stream.Stream<B, Cause.Cause<E>, R> =>
+  Stream.unwrap(Effect.map(Ref.make(false), (produced) =>
+    attempts(config, run).pipe(
+      Stream.onFirst(() => Ref.set(produced, true)),
+      Stream.onStart(run.restarted("completion")),
+      Stream.repeat(startOverWhen(
+        Schedule.modifyDelay(repeat, (meta) => Effect.succeed(atLeastMinimum(meta.duration))),
+        Ref.getAndSet(produced, false)
+      ))
+    )))
+
+export const make = <A, B, E, R>(config: Config<A, B, E, R>): Stream.Stream<B, WatcherFailed, R> =>
+  Stream.unwrap(Effect.map(Effect.serviceOption(Bus.Bus), (bus) => {
+    const run = makeRun<B, E>(config, bus)
+    const values = config.repeat === undefined ? attempts(config, run) : repeated(config, run, config.repeat)
+    const value = run.value
+    return values.pipe(
+      (self) => (config.dedupe ? Stream.changesWith(self, Equal.equals) : self),
+      (self) => (value === undefined ? self : Stream.tap(self, value)),
+      Stream.onEnd(run.ended("completed")),
+      Stream.tapError(run.failed),
+      Stream.mapError(config.failure),
+      Stream.onStart(run.started),
+      Stream.onExit(() => run.ended("stopped"))
     )
-    loopFiber.addObserver(() => {
-      loopAlive = false
-    })
-
-    const stop: Effect.Effect<void> = Effect.suspend(() => {
-      const current = Fiber.getCurrent()
-      const own = current === loopFiber || (current !== undefined && handlers.has(current))
-      if (stopping || !running) return own ? Effect.void : Effect.ignore(Deferred.await(done))
-      stopping = true
-      const others = [...handlers].filter((fiber) => fiber !== current)
-      return Effect.uninterruptible(Effect.gen(function*() {
-        yield* finish("stopped", Exit.void)
-        yield* Fiber.interruptAll(others)
-        // From inside the loop (a poll that stops its own watcher), the loop ends at
-        // its next suspension instead of waiting for itself.
-        if (current === loopFiber) yield* Effect.forkDetach(Fiber.interrupt(loopFiber))
-        else yield* Fiber.interrupt(loopFiber)
-      }))
-    })
-    yield* Scope.addFinalizer(parent, stop)
-
-    const subscribe = <X, R2>(handler: (value: B) => Effect.Effect<void, X, R2>, options?: SubscribeOptions) =>
-      Effect.asVoid(Effect.flatMap(hub.subscribe(options?.immediate === true), (queue) =>
-        consume(queue, handler, `watcher '${name}': subscriber`, handlers)))
-
-    const health: Effect.Effect<Health<B, E>> = Effect.map(Clock.currentTimeMillis, (now) => ({
-      name,
-      mode: config.mode,
-      running,
-      lastValue,
-      lastError,
-      errorCount,
-      restarts,
-      subscribers: hub.size,
-      fibers: handlers.size + (loopAlive ? 1 : 0),
-      uptimeMs: (stoppedAt ?? now) - startedAt
-    }))
-
-    return {
-      name,
-      mode: config.mode,
-      values: hub.stream(true),
-      subscribe,
-      latest: Effect.sync(() => lastValue),
-      running: Effect.sync(() => running),
-      health,
-      join: Deferred.await(done),
-      stop
-    } satisfies Watcher<B, E>
-  })
+  }))
