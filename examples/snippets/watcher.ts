@@ -1,5 +1,5 @@
 import { Watcher } from "@specter/core"
-import { Effect, Stream } from "effect"
+import { Console, Effect, Stream, SubscriptionRef } from "effect"
 
 // A flaky sensor: each reading comes twice in a row, and every 4th read fails
 let reads = 0
@@ -7,16 +7,19 @@ const readSensor = Effect.suspend(() =>
   ++reads % 4 === 0 ? Effect.fail(new Error("sensor offline")) : Effect.succeed({ celsius: 20 + Math.floor(reads / 2) }))
 
 const program = Effect.gen(function*() {
-  const sensor = yield* Watcher.poll("sensor", readSensor, {
+  const health = yield* Watcher.health<number>()
+  const sensor = Watcher.poll(readSensor, {                          // a Stream: nothing runs until it is run
+    name: "sensor",
     interval: "100 millis",
     transform: (reading) => reading.celsius,
-    dedupe: true,                                                    // a repeated reading is delivered once
-    retry: Watcher.backoff({ base: "100 millis", max: "5 seconds" }) // 100 ms, 200 ms … after failures; a value resets it
+    dedupe: true,                                                    // a repeated reading is emitted once
+    retry: Watcher.backoff({ base: "100 millis", max: "5 seconds" }), // 100 ms, 200 ms … after failures; a value resets it
+    health
   })
-  yield* sensor.subscribe((celsius) => Effect.log(`${celsius} °C`))
-  console.log(yield* sensor.values.pipe(Stream.take(4), Stream.runCollect)) // [ 20, 21, 22, 23 ]: read 4 failed, was retried
-  const { errorCount, restarts, running } = yield* sensor.health
-  console.log(errorCount, restarts, running)                                // 1 1 true
-}).pipe(Effect.scoped) // the watcher stops with its scope
+  const readings = yield* sensor.pipe(Stream.take(4), Stream.runCollect) // the watch ends with its consumer
+  yield* Console.log(readings.join(" ")) // => 20 21 22 23
+  const { errorCount, restarts, running } = yield* SubscriptionRef.get(health)
+  yield* Console.log(errorCount, restarts, running) // => 1 1 false
+}).pipe(Effect.scoped)
 
 Effect.runPromise(program)
