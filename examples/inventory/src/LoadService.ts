@@ -1,15 +1,21 @@
 /**
  * The host's load average, watched: the one-minute load polled every 2 seconds,
- * rounded to hundredths, kept in the service state and pushed to every page as
+ * rounded to hundredths, kept as the service's state and pushed to every page as
  * `system:load` `{ oneMinute }` when it changes. A page that connects (or
  * reconnects) gets the current value at once, so it never waits for a change.
  */
-import { Service, SocketServer, Watcher } from "@specter/server"
-import { type Duration, Effect, Semaphore } from "effect"
+import { Service, Watcher } from "@specter/server"
+import { Context, type Duration, Effect, Stream, SubscriptionRef } from "effect"
 import { loadavg } from "node:os"
+import { live } from "./Live.ts"
 
-/** The load service; its state is the last reading (0 before the first). */
-export class Load extends Service.Tag<Load>()("load", { oneMinute: 0 }) {}
+/** A load reading. */
+export interface Reading {
+  readonly oneMinute: number
+}
+
+/** The load service; `current` is the last reading (0 before the first). */
+export class Load extends Context.Service<Load, { readonly current: SubscriptionRef.SubscriptionRef<Reading> }>()("load") {}
 
 /**
  * Options of `makeLoadLive`.
@@ -28,24 +34,19 @@ export interface LoadOptions {
  * with backoff by the watcher; the service itself never fails to start for it.
  */
 export const makeLoadLive = (options: LoadOptions = {}) =>
-  Service.layer(Load, (self) =>
-    Effect.gen(function*() {
-      const sockets = yield* SocketServer.SocketServer
-      // One push at a time: a new page's first value can never overtake a newer one.
-      const lock = yield* Semaphore.make(1)
-      const load = yield* self.adopt(Watcher.poll("loadavg", options.read ?? Effect.sync(() => loadavg()[0] ?? 0), {
-        interval: options.interval ?? "2 seconds",
-        transform: (value) => Math.round(value * 100) / 100,
-        dedupe: true
-      }))
-      yield* load.subscribe(
-        (oneMinute) =>
-          lock.withPermit(Effect.andThen(self.setState({ oneMinute }), sockets.broadcast("system:load", { oneMinute }))),
-        { immediate: true }
-      )
-      yield* self.listen(SocketServer.Connected, ({ sid }) =>
-        lock.withPermit(Effect.flatMap(self.get, (state) => sockets.push(sid, "system:load", state))))
-    }))
+  Service.layer(Load, Effect.gen(function*() {
+    const current = yield* SubscriptionRef.make<Reading>({ oneMinute: 0 })
+    const readings = Watcher.poll(options.read ?? Effect.sync(() => loadavg()[0] ?? 0), {
+      name: "loadavg",
+      interval: options.interval ?? "2 seconds",
+      transform: (value) => Math.round(value * 100) / 100,
+      dedupe: true
+    })
+    yield* Effect.forkScoped(Stream.runForEach(readings, (oneMinute) => SubscriptionRef.set(current, { oneMinute })))
+    yield* live("system:load", current)
+    yield* Service.health(SubscriptionRef.get(current))
+    return { current }
+  }))
 
 /** The load service as the app runs it: the host's load average every 2 seconds. */
 export const LoadLive = makeLoadLive()
