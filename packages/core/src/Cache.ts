@@ -141,7 +141,15 @@ export class InvalidTimeToLive extends Data.TaggedError("InvalidTimeToLive")<{
 
 /**
  * A cache of `A` by `K`, whose computations fail with `E`. Keys compare with
- * `Equal` (plain values by value, `Data` structs by structure).
+ * `Equal` (plain values by value, `Data` classes by structure).
+ *
+ * ```ts
+ * const prices = yield* Cache.make<string, number, PriceError>("prices", { timeToLive: "1 minute" })
+ * const price = yield* prices.getOrCompute("sku-1", fetchPrice("sku-1")) // computed once per minute
+ * yield* prices.set("sku-2", 10, { timeToLive: "10 seconds" })
+ * const cached = yield* prices.getOption("sku-3")                        // Option<number>, no compute
+ * yield* prices.onInvalidate((event) => Effect.log(`prices: ${event.wave.join(" -> ")}`))
+ * ```
  *
  * @since 0.1.0
  * @category models

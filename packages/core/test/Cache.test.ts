@@ -450,6 +450,19 @@ describe("Cache", () => {
       assert.deepStrictEqual(waves, [["a", "b", "d"]])
     }).pipe(Effect.provide(TestLayer)))
 
+  it.effect("weakness 2: a dependency on another cache's event is invalidated once per wave, and still by an emit from elsewhere", () =>
+    Effect.gen(function*() {
+      const b = yield* Cache.make<string, string>("b")
+      const c = yield* Cache.make<string, string>("c", { dependsOn: [b.invalidated] })
+      let waves = 0
+      yield* c.onInvalidate(() => Effect.sync(() => void waves++))
+      yield* b.invalidate(K)
+      assert.strictEqual(waves, 1)
+      // Delivered after the wave's own event: once this returns, c's listener has seen both.
+      yield* Bus.emitAndWait(b.invalidated, { cache: "elsewhere", key: Option.none(), wave: [] })
+      assert.strictEqual(waves, 2)
+    }).pipe(Effect.provide(TestLayer)))
+
   it.effect("a second cache with the same name in the same application is refused; another application may use it", () =>
     Effect.gen(function*() {
       yield* Cache.make("c")
