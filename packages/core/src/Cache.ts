@@ -30,8 +30,8 @@
  * A hit is read from a map the cache owns, kept in step with Effect's Cache,
  * before Effect's Cache itself: bench row "cache.get hit (1,000 keys, time to
  * live on the Clock)" (`bench/cache.ts`), against `Effect.sync(() => map.get(key))`,
- * measured 0.55–0.68× with it and 0.26–0.39× with Effect's `Cache.get` alone,
- * over three runs (goal 0.4×).
+ * measured 0.53–0.68× with it and 0.26–0.39× with Effect's `Cache.get` alone,
+ * over five runs on a noisy 2-core machine (goal 0.4×).
  *
  * @since 0.1.0
  */
