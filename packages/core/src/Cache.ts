@@ -1,39 +1,51 @@
 /**
- * A named, keyed cache on Effect's `Cache`: one lookup per key however many fibers
- * ask at once, no lock held while a lookup runs (other keys, readers, `set` and
+ * A named, keyed cache on Effect's `Cache`: one computation per key however many
+ * fibers ask at once, no lock held while it runs (other keys, readers, `set` and
  * `invalidate` never wait for it), time to live on the Effect `Clock` (so
  * `TestClock` drives expiry), `null`/`undefined` cached like any value, failures
- * not kept (by default), and invalidation published on the bus as
- * `<name>:invalidated`, cascading to the caches that declared `dependsOn` it.
+ * not kept (by default), and invalidation published on the bus as the cache's
+ * `invalidated` event, cascading to the caches that declared `dependsOn` it.
  * Original: `create_cache` / `Cache` (`get`, `set`, `get_or_compute`, `is_valid`,
  * `invalidate`, `on_invalidate`, `depends_on`, `destroy`); the original held one
  * value, which is the case of one key.
  *
  * ```ts
+ * const accounts = yield* Cache.make("accounts", { lookup: fetchAccount })
  * const users = yield* Cache.make("users", {
  *   lookup: (id: string) => fetchUser(id),
  *   timeToLive: "5 minutes",
- *   dependsOn: ["accounts:invalidated"]
+ *   dependsOn: [accounts]
  * })
  * const user = yield* users.get("u1")    // looks up once, then served from the cache
- * yield* users.invalidate("u1")          // publishes users:invalidated
+ * yield* accounts.invalidate("a1")       // empties users too, before it returns
  * ```
  *
  * Invalidation runs as a wave: the cache is cleared, its `onInvalidate` handlers
- * run in order, the event is published, and every cache that depends on it is
- * invalidated in turn before `invalidate` returns, each cache at most once per
- * wave. A dependency cycle between caches is refused when declared (`CacheCycle`).
+ * run in order, its `invalidated` event is published, and every cache that
+ * depends on it is invalidated in turn before `invalidate` returns, each cache at
+ * most once per wave. A dependency cycle is refused when declared (`CacheCycle`).
+ * The caches of an application and their dependencies are the `Caches` service
+ * (`layer`), one per application.
+ *
+ * A hit is read from a map the cache owns, kept in step with Effect's Cache,
+ * before Effect's Cache itself: bench row "cache.get hit (1,000 keys, time to
+ * live on the Clock)" (`bench/cache.ts`), against `Effect.sync(() => map.get(key))`,
+ * measured 0.53–0.68× with it and 0.26–0.39× with Effect's `Cache.get` alone,
+ * over five runs on a noisy 2-core machine (goal 0.4×).
  *
  * @since 0.1.0
  */
-import { Cache as EffectCache, Clock, Data, Duration, Effect, Exit, Option, Scope } from "effect"
+import { Clock, Context, Data, Duration, Effect, Exit, Layer, Option, Predicate, Scope } from "effect"
 import * as Bus from "./Bus.ts"
 import * as internal from "./internal/cache.ts"
-import { logFailure } from "./internal/failure.ts"
+import * as graph from "./internal/cacheGraph.ts"
+
+const TypeId = "~@specter/core/Cache" as const
 
 /**
- * The payload of `<name>:invalidated`: which cache, which key (`None` for all),
- * and the caches invalidated so far in this wave, in order (this one last).
+ * The payload of a cache's `invalidated` event: which cache, which key (`None`
+ * for all), and the caches invalidated so far in this wave, in order (this one
+ * last).
  *
  * @since 0.1.0
  * @category models
@@ -51,12 +63,13 @@ export interface Invalidated<K> {
  * - `timeToLive`: how long a value stays valid, on the Effect `Clock`; the boundary
  *   is inclusive (expired when exactly that long has passed). Omitted: never
  *   expires. Must be positive. Original: `ttl` (0 meant "never expires").
- * - `failureTimeToLive`: how long a failed lookup is remembered (default 0: not
- *   at all, the next call looks up again).
- * - `capacity`: at most this many keys (default 10 000); when full, the entries
- *   stored longest ago go first (hits do not refresh an entry's place).
- * - `dependsOn`: bus events that invalidate the whole cache, e.g. another cache's
- *   `<name>:invalidated`. Original: `depends_on`.
+ * - `failureTimeToLive`: how long a failed computation is remembered (default 0:
+ *   not at all, the next call computes again).
+ * - `capacity`: at most about this many keys (default 10 000); when full, the
+ *   entries stored longest ago go first.
+ * - `dependsOn`: what invalidates the whole cache: other caches of the same
+ *   application (invalidated in the same wave, before their `invalidate` returns)
+ *   or bus events (invalidated when the event is delivered). Original: `depends_on`.
  *
  * @since 0.1.0
  * @category models
@@ -66,12 +79,21 @@ export interface Options<K, A, E, R> {
   readonly timeToLive?: Duration.Input | undefined
   readonly failureTimeToLive?: Duration.Input | undefined
   readonly capacity?: number | undefined
-  readonly dependsOn?: ReadonlyArray<Bus.EventRef<any>> | undefined
+  readonly dependsOn?: ReadonlyArray<Dependency> | undefined
 }
 
 /**
+ * What a cache may depend on: another cache of the same application (any
+ * `Cache`), or a bus event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Dependency = Pick<Cache<any, any>, typeof TypeId | "invalidated"> | Bus.Event<any>
+
+/**
  * Declaring the cache would close a dependency cycle: `cycle` lists it, each
- * cache invalidating the next (`["a", "b", "a"]`).
+ * cache invalidating the next (`["a", "b", "a"]`). Nothing was registered.
  *
  * @since 0.1.0
  * @category errors
@@ -79,72 +101,96 @@ export interface Options<K, A, E, R> {
 export class CacheCycle extends Data.TaggedError("CacheCycle")<{
   readonly cache: string
   readonly cycle: ReadonlyArray<string>
-  readonly message: string
-}> {}
+}> {
+  override get message() {
+    return `cache '${this.cache}' would close a dependency cycle: ${this.cycle.join(" -> ")}`
+  }
+}
 
 /**
- * Another cache with the same name exists on this bus (their events would collide).
+ * Another cache of this application has the same name (their events would collide).
  *
  * @since 0.1.0
  * @category errors
  */
-export class DuplicateCache extends Data.TaggedError("DuplicateCache")<{
-  readonly cache: string
-  readonly message: string
-}> {}
+export class DuplicateCache extends Data.TaggedError("DuplicateCache")<{ readonly cache: string }> {
+  override get message() {
+    return `a cache named '${this.cache}' already exists`
+  }
+}
 
 /**
  * A time to live that is negative, zero or not a duration (the original treated a
- * negative one as "never expires"). Nothing was changed.
+ * negative one as "never expires"); `option` says which, `received` what was
+ * given. Nothing was changed.
  *
  * @since 0.1.0
  * @category errors
  */
 export class InvalidTimeToLive extends Data.TaggedError("InvalidTimeToLive")<{
   readonly cache: string
-  readonly message: string
-}> {}
+  readonly option: "timeToLive" | "failureTimeToLive"
+  readonly received: string
+}> {
+  override get message() {
+    return this.option === "timeToLive"
+      ? `cache '${this.cache}': timeToLive must be a positive duration, got ${this.received} (omit it for values that never expire)`
+      : `cache '${this.cache}': failureTimeToLive must be a non-negative duration, got ${this.received}`
+  }
+}
 
 /**
- * A cache of `A` by `K`, whose computations fail with `E`.
+ * A cache of `A` by `K`, whose computations fail with `E`. Keys compare with
+ * `Equal` (plain values by value, `Data` classes by structure).
+ *
+ * ```ts
+ * const prices = yield* Cache.make<string, number, PriceError>("prices", { timeToLive: "1 minute" })
+ * const price = yield* prices.getOrCompute("sku-1", fetchPrice("sku-1")) // computed once per minute
+ * yield* prices.set("sku-2", 10, { timeToLive: "10 seconds" })
+ * const cached = yield* prices.getOption("sku-3")                        // Option<number>, no compute
+ * yield* prices.onInvalidate((event) => Effect.log(`prices: ${event.wave.join(" -> ")}`))
+ * ```
  *
  * @since 0.1.0
  * @category models
  */
 export interface Cache<K, A, E = never> {
+  readonly [TypeId]: typeof TypeId
   readonly name: string
-  /** `<name>:invalidated`. */
+  /** Published on every invalidation of this cache (`<name>:invalidated`). */
   readonly invalidated: Bus.Event<Invalidated<K>>
   /**
    * The value of `key`: from the cache when valid, else computed by `compute` (or
    * joined to the computation already running for `key`: one per key at a time).
    * A failure is returned to every waiting caller and not kept (see
-   * `failureTimeToLive`). A compute that reads its own key is a defect (it would
-   * wait for itself). Original: `get_or_compute(factory, ttl)`.
+   * `failureTimeToLive`). A compute that reads its own key, directly or through
+   * other keys, is a defect (it would wait for itself). Original:
+   * `get_or_compute(factory, ttl)`.
    */
   readonly getOrCompute: <R>(key: K, compute: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /**
-   * The valid value of `key`, without computing; an expired entry is removed.
-   * Original: `get(default)` (`Option.getOrElse` gives the default).
+   * The valid value of `key`, without computing or waiting; an expired entry is
+   * removed. Original: `get(default)` (`Option.getOrElse` gives the default).
    */
   readonly getOption: (key: K) => Effect.Effect<Option.Option<A>>
-  /** Whether `key` holds a valid value; does not remove an expired one. Original: `is_valid()`. */
+  /** Whether `key` holds a valid value. Original: `is_valid()`. */
   readonly has: (key: K) => Effect.Effect<boolean>
   /**
-   * Stores `value` for `key`, valid for `timeToLive` (default: the cache's).
-   * Original: `set(value, ttl)`.
+   * Stores `value` for `key`, valid for `timeToLive` (default: the cache's); it
+   * replaces a computation in progress for `key` for later readers. Fails with
+   * `InvalidTimeToLive`. Original: `set(value, ttl)`.
    */
   readonly set: {
     (key: K, value: A): Effect.Effect<void>
     (key: K, value: A, options: { readonly timeToLive: Duration.Input }): Effect.Effect<void, InvalidTimeToLive>
   }
   /**
-   * Removes `key`, runs the `onInvalidate` handlers, publishes `<name>:invalidated`
-   * and invalidates the dependent caches, even if `key` held nothing. Original:
+   * Removes `key`, runs the `onInvalidate` handlers, publishes `invalidated` and
+   * invalidates the dependent caches, even if `key` held nothing. Original:
    * `invalidate()`.
    */
   readonly invalidate: (key: K) => Effect.Effect<void>
-  /** `invalidate` for every key. */
+  /** `invalidate` for every key (`key` is `None` in the event). */
   readonly invalidateAll: Effect.Effect<void>
   /**
    * Runs `handler` on every invalidation of this cache, in registration order,
@@ -154,12 +200,12 @@ export interface Cache<K, A, E = never> {
   readonly onInvalidate: <X, R>(
     handler: (event: Invalidated<K>) => Effect.Effect<void, X, R>
   ) => Effect.Effect<void, never, Scope.Scope | R>
-  /** How many keys are held (expired ones included until touched). */
+  /** How many keys are held (expired ones included until read). */
   readonly size: Effect.Effect<number>
   /**
-   * Detaches the cache: stops listening to `dependsOn`, removes the `onInvalidate`
-   * handlers and empties it, without an event (also done when its scope closes).
-   * Original: `destroy()`.
+   * Detaches the cache: stops its dependencies, removes the `onInvalidate`
+   * handlers, takes it out of the application's graph and empties it, without an
+   * event. Closing the scope it was made in does the same. Original: `destroy()`.
    */
   readonly destroy: Effect.Effect<void>
 }
@@ -175,6 +221,25 @@ export interface LookupCache<K, A, E = never> extends Cache<K, A, E> {
 }
 
 /**
+ * The caches of one application and which depends on which: refuses a duplicate
+ * name or a dependency cycle when a cache is made, and carries invalidation
+ * waves. What it holds is internal to this module; provide `layer` once per
+ * application (`Cache.make` requires it).
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Caches extends Context.Service<Caches, graph.Graph>()("@specter/core/Caches") {}
+
+/**
+ * A `Layer` providing an empty `Caches`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Caches> = Layer.sync(Caches, () => new graph.Graph())
+
+/**
  * How `make` fails.
  *
  * @since 0.1.0
@@ -184,40 +249,17 @@ export type MakeError = DuplicateCache | CacheCycle | InvalidTimeToLive
 
 const DEFAULT_CAPACITY = 10_000
 
-const timeToLive = (
-  name: string,
-  input: Duration.Input,
-  what: "timeToLive" | "failureTimeToLive"
-): Effect.Effect<Duration.Duration, InvalidTimeToLive> =>
-  Effect.suspend(() => {
-    const duration = Duration.fromInput(input)
-    const millis = Option.isSome(duration) ? Duration.toMillis(duration.value) : Number.NaN
-    if (Option.isSome(duration) && (millis > 0 || (millis === 0 && what === "failureTimeToLive"))) {
-      return Effect.succeed(duration.value)
-    }
-    return Effect.fail(
-      new InvalidTimeToLive({
-        cache: name,
-        message: `[specter:cache] cache '${name}': ${what} must be a ${what === "timeToLive" ? "positive" : "non-negative"} duration, got ${
-          String(input)
-        }${what === "timeToLive" ? " (omit it for values that never expire)" : ""}`
-      })
-    )
-  })
-
-const render = (key: unknown): string => {
-  try {
-    return JSON.stringify(key) ?? String(key)
-  } catch {
-    return String(key)
-  }
-}
-
 /**
  * Creates a cache in the calling scope (closing it is `destroy`).
  *
  * Fails with `DuplicateCache`, `CacheCycle`, or `InvalidTimeToLive`.
  * Original: `create_cache(name, ttl, depends_on)`.
+ *
+ * ```ts
+ * const squares = yield* Cache.make("squares", { lookup: (n: number) => Effect.succeed(n * n) })
+ * const sessions = yield* Cache.make<string, Session>("sessions", { timeToLive: "30 minutes" })
+ * yield* sessions.set("s1", session)
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -225,153 +267,106 @@ const render = (key: unknown): string => {
 export function make<K, A, E = never, R = never>(
   name: string,
   options: Options<K, A, E, R> & { readonly lookup: (key: K) => Effect.Effect<A, E, R> }
-): Effect.Effect<LookupCache<K, A, E>, MakeError, Scope.Scope | Bus.Bus | R>
+): Effect.Effect<LookupCache<K, A, E>, MakeError, Scope.Scope | Bus.Bus | Caches | R>
 export function make<K, A, E = never>(
   name: string,
   options?: Options<K, A, E, never>
-): Effect.Effect<Cache<K, A, E>, MakeError, Scope.Scope | Bus.Bus>
+): Effect.Effect<Cache<K, A, E>, MakeError, Scope.Scope | Bus.Bus | Caches>
 export function make<K, A, E, R>(
   name: string,
   options: Options<K, A, E, R> = {}
-): Effect.Effect<Cache<K, A, E> | LookupCache<K, A, E>, MakeError, Scope.Scope | Bus.Bus | R> {
+): Effect.Effect<Cache<K, A, E> | LookupCache<K, A, E>, MakeError, Scope.Scope | Bus.Bus | Caches | R> {
   return Effect.gen(function*() {
-    const bus = yield* Bus.Bus
-    const graph = internal.graphOf(bus)
     const ttl = options.timeToLive === undefined ? Duration.infinity : yield* timeToLive(name, options.timeToLive, "timeToLive")
     const failureTtl = options.failureTimeToLive === undefined
       ? Duration.zero
       : yield* timeToLive(name, options.failureTimeToLive, "failureTimeToLive")
-    const dependsOn = new Set((options.dependsOn ?? []).map((ref) => (typeof ref === "string" ? ref : ref.name)))
-    const invalidated = Bus.event<Invalidated<K>>(internal.invalidatedEvent(name))
-    const handlers: Array<(event: Invalidated<K>) => Effect.Effect<void>> = []
-    const self = {}
-
-    const lookup = (key: K): Effect.Effect<A, unknown> =>
-      Effect.withFiber((fiber) => {
-        const pending = fiber.getRef(internal.PendingCompute)
-        const compute = pending !== undefined && internal.sameFrame(pending, self, key)
-          ? pending.compute as Effect.Effect<A, unknown>
-          : options.lookup?.(key) as Effect.Effect<A, unknown> | undefined
-        if (compute === undefined) return Effect.die(new Error(`[specter:cache] cache '${name}' has no lookup`))
-        const stack = [...fiber.getRef(internal.LookupStack), { cache: self, key }]
-        return compute.pipe(Effect.provideService(internal.PendingCompute, undefined), Effect.provideService(internal.LookupStack, stack))
-      })
-    const cache = yield* EffectCache.makeWith(lookup as (key: K) => Effect.Effect<A, unknown, R>, {
+    const engine = yield* internal.Engine.make<K, A, E>({
+      name,
       capacity: options.capacity ?? DEFAULT_CAPACITY,
-      timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : failureTtl)
+      timeToLive: ttl,
+      failureTimeToLive: failureTtl,
+      clock: yield* Clock.Clock,
+      lookup: (key) => options.lookup?.(key) as Effect.Effect<A, E> | undefined
     })
+    const cache = yield* attach(name, options.dependsOn ?? [], engine)
+    if (options.lookup === undefined) return cache
+    return { ...cache, get: (key: K) => engine.getOrCompute(key, undefined) } satisfies LookupCache<K, A, E>
+  })
+}
 
-    const getOrCompute = <R2>(key: K, compute: Effect.Effect<A, E, R2> | undefined): Effect.Effect<A, E, R2> =>
-      Effect.withFiber((fiber) => {
-        const exit = internal.hit(cache, key, fiber)
-        if (exit !== undefined) return exit as Exit.Exit<A, E>
-        if (fiber.getRef(internal.LookupStack).some((frame) => internal.sameFrame(frame, self, key))) {
-          return Effect.die(
-            new Error(
-              `[specter:cache] the lookup of cache '${name}' for key ${render(key)} reads that same key: it would wait for itself forever`
-            )
-          )
-        }
-        const get = EffectCache.get(cache, key) as Effect.Effect<A, E>
-        if (compute === undefined) return get
-        return Effect.provideService(get, internal.PendingCompute, { cache: self, key, compute: compute as Effect.Effect<unknown> })
-      })
+/**
+ * The cache around `engine`: registered in the application's `Caches`, listening
+ * to its event dependencies, in a scope of its own (closed by `destroy` or by the
+ * calling scope).
+ */
+const attach = <K, A, E>(
+  name: string,
+  dependsOn: ReadonlyArray<Dependency>,
+  engine: internal.Engine<K, A, E>
+): Effect.Effect<Cache<K, A, E>, DuplicateCache | CacheCycle, Scope.Scope | Bus.Bus | Caches> =>
+  Effect.gen(function*() {
+    const bus = yield* Bus.Bus
+    const caches = yield* Caches
+    const invalidated = Bus.event<Invalidated<K>>(graph.invalidatedEvent(name))
+    const handlers = new internal.Handlers<Invalidated<K>>(`cache '${name}': an onInvalidate handler`)
+    const { node, wave } = graph.invalidation<K>(caches, name, invalidated.name, dependencyNames(dependsOn), {
+      clear: (key) => (Option.isSome(key) ? engine.invalidate(key.value) : engine.invalidateAll),
+      handle: (event) => handlers.run(event),
+      publish: (event) => bus.emit(invalidated, event)
+    })
+    const refused = caches.add(node)
+    if (refused?._tag === "Duplicate") return yield* new DuplicateCache({ cache: name })
+    if (refused?._tag === "Cycle") return yield* new CacheCycle({ cache: name, cycle: refused.cycle })
 
-    const runHandlers = (event: Invalidated<K>) =>
-      Effect.forEach(handlers.slice(), (handler) =>
-        logFailure(`cache '${name}': an onInvalidate handler`)(handler(event)), { discard: true })
-
-    /** Invalidates `key` (or all) as part of `visited`'s wave, or of a new one. */
-    const wave = (key: Option.Option<K>, within?: Array<string>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const visited = within ?? []
-        if (visited.includes(name)) return Effect.void
-        visited.push(name)
-        const event: Invalidated<K> = { cache: name, key, wave: [...visited] }
-        // While registered, dependents are invalidated directly and their bus listeners skip this event.
-        const registered = graph.nodes.get(name) === node
-        if (registered) graph.direct.add(event)
-        return Effect.gen(function*() {
-          yield* Option.isSome(key) ? EffectCache.invalidate(cache, key.value) : EffectCache.invalidateAll(cache)
-          yield* runHandlers(event)
-          yield* bus.emit(invalidated, event)
-          if (registered) for (const dependent of graph.dependents(name)) yield* dependent.cascade(visited)
-        })
-      })
-
-    const node: internal.Node = { name, dependsOn, cascade: (visited) => wave(Option.none(), visited) }
-    // The name check, the cycle check and the registration with no yield between
-    // them, so that two caches made at once cannot both take one name.
-    if (graph.nodes.has(name)) {
-      return yield* new DuplicateCache({ cache: name, message: `[specter:cache] a cache named '${name}' already exists` })
-    }
-    const cycle = graph.cycleThrough(node)
-    if (cycle !== undefined) {
-      return yield* new CacheCycle({
-        cache: name,
-        cycle,
-        message: `[specter:cache] cache '${name}' would close a dependency cycle: ${cycle.join(" -> ")}`
-      })
-    }
-
-    graph.nodes.set(name, node)
-    // The cache's own scope: `destroy` closes it early.
     const scope = yield* Scope.fork(yield* Effect.scope)
-    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     yield* Scope.addFinalizer(scope, Effect.suspend(() => {
-      if (graph.nodes.get(name) === node) graph.nodes.delete(name)
-      handlers.length = 0
-      return EffectCache.invalidateAll(cache)
+      caches.remove(node)
+      handlers.clear()
+      return engine.invalidateAll
     }))
     for (const event of dependsOn) {
-      yield* Scope.provide(
-        bus.listen(event, (payload) =>
-          typeof payload === "object" && payload !== null && graph.direct.has(payload) ? Effect.void : wave(Option.none()), {
-          label: `cache '${name}' dependsOn`
-        }),
-        scope
-      )
+      if (isCache(event)) continue
+      // A wave's own events reached their dependents directly; only other emits start a wave.
+      const onEvent = (payload: unknown) => (Predicate.isObject(payload) && caches.direct.has(payload) ? Effect.void : wave(Option.none()))
+      yield* Scope.provide(Bus.listen(event, onEvent, { label: `cache '${name}' dependsOn` }), scope)
     }
-
-    const set = (key: K, value: A, setOptions?: { readonly timeToLive: Duration.Input }) =>
-      setOptions === undefined
-        ? EffectCache.set(cache, key, value)
-        : Effect.flatMap(timeToLive(name, setOptions.timeToLive, "timeToLive"), (duration) =>
-          Effect.andThen(EffectCache.set(cache, key, value), Effect.withFiber((fiber) => {
-            const entry = internal.entryOf(cache, key)
-            if (entry !== undefined) {
-              entry.expiresAt = Duration.isFinite(duration)
-                ? fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + Duration.toMillis(duration)
-                : undefined
-            }
-            return Effect.void
-          })))
-
-    const result: Cache<K, A, E> = {
+    const set = (key: K, value: A, options?: { readonly timeToLive: Duration.Input }) =>
+      options === undefined
+        ? engine.set(key, value)
+        : Effect.flatMap(timeToLive(name, options.timeToLive, "timeToLive"), (ttl) => engine.set(key, value, ttl))
+    return {
+      [TypeId]: TypeId,
       name,
       invalidated,
-      getOrCompute,
-      getOption: (key) => EffectCache.getSuccess(cache, key),
-      has: (key) => Effect.withFiber((fiber) => Effect.succeed(internal.hit(cache, key, fiber) !== undefined)),
+      getOrCompute: (key, compute) => engine.getOrCompute(key, compute),
+      getOption: (key) => engine.getOption(key),
+      has: (key) => engine.has(key),
       set: set as Cache<K, A, E>["set"],
       invalidate: (key) => wave(Option.some(key)),
       invalidateAll: wave(Option.none()),
-      onInvalidate: (handler) =>
-        Effect.flatMap(Effect.context<any>(), (context) => {
-          const entry = (event: Invalidated<K>) => Effect.provideContext(handler(event), context) as Effect.Effect<void>
-          return Effect.acquireRelease(
-            Effect.sync(() => void handlers.push(entry)),
-            () =>
-              Effect.sync(() => {
-                const index = handlers.indexOf(entry)
-                if (index >= 0) handlers.splice(index, 1)
-              })
-          )
-        }),
-      size: EffectCache.size(cache),
+      onInvalidate: (handler) => handlers.add(handler),
+      size: engine.size,
       destroy: Scope.close(scope, Exit.void)
     }
-    if (options.lookup === undefined) return result
-    return { ...result, get: (key: K) => getOrCompute(key, undefined) } satisfies LookupCache<K, A, E>
   })
-}
+
+const isCache = (dependency: Dependency): dependency is Pick<Cache<any, any>, typeof TypeId | "invalidated"> =>
+  Predicate.hasProperty(dependency, TypeId)
+
+const dependencyNames = (dependsOn: ReadonlyArray<Dependency>): ReadonlySet<string> =>
+  new Set(dependsOn.map((dependency) => (isCache(dependency) ? dependency.invalidated : dependency).name))
+
+const timeToLive = (
+  cache: string,
+  input: Duration.Input,
+  option: "timeToLive" | "failureTimeToLive"
+): Effect.Effect<Duration.Duration, InvalidTimeToLive> =>
+  Effect.suspend(() => {
+    const duration = Duration.fromInput(input)
+    const millis = Option.isSome(duration) ? Duration.toMillis(duration.value) : Number.NaN
+    if (Option.isSome(duration) && (millis > 0 || (millis === 0 && option === "failureTimeToLive"))) {
+      return Effect.succeed(duration.value)
+    }
+    return Effect.fail(new InvalidTimeToLive({ cache, option, received: String(input) }))
+  })

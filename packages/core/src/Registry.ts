@@ -6,8 +6,17 @@
  *
  * Every registration belongs to the scope that made it and is removed when that
  * scope closes, but only if it is still that scope's registration (a replacement by
- * someone else survives). Original: the process-wide `registry` (`provide`,
- * `resolve`, `require`, `has`, `list`, `wait_for`, `clear`).
+ * someone else survives). Keys are typed values made once by `key`. Original: the
+ * process-wide `registry` (`provide`, `resolve`, `require`, `has`, `list`,
+ * `wait_for`, `clear`), keyed by strings.
+ *
+ * ```ts
+ * const Tunnel = Registry.key<{ readonly url: string }>("tunnel")
+ *
+ * const registry = yield* Registry.Registry
+ * yield* registry.provide(Tunnel, { url })                // until this scope closes
+ * const tunnel = yield* registry.waitFor(Tunnel, "5 seconds") // elsewhere
+ * ```
  *
  * @since 0.1.0
  */
@@ -16,7 +25,8 @@ import { Context, Data, Deferred, Duration, Effect, Layer, Option, type Scope } 
 const KeyTypeId = "~@specter/core/Registry/Key" as const
 
 /**
- * A registry key for values of type `A`.
+ * A registry key for values of type `A`. Two keys with the same name address the
+ * same registration: declare each key once and share it.
  *
  * @since 0.1.0
  * @category models
@@ -27,30 +37,23 @@ export interface Key<A> {
 }
 
 /**
- * Declares a key. `name` is trimmed and must not be empty; an empty name is a
- * defect (a programming error found at definition time).
+ * Declares a key. `name` is trimmed and must not be empty; an empty or non-string
+ * name is a programming error, thrown as a `TypeError` where the key is declared.
+ *
+ * ```ts
+ * const Port = Registry.key<number>("port")
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
 export const key = <A>(name: string): Key<A> => {
-  const trimmed = name.trim()
-  if (trimmed.length === 0) throw new TypeError("[specter:registry] a key must be a non-empty string")
+  const trimmed = typeof name === "string" ? name.trim() : ""
+  if (trimmed.length === 0) {
+    throw new TypeError(`[specter:registry] a key must be a non-empty string, got ${typeof name === "string" ? `'${name}'` : typeof name}`)
+  }
   return { [KeyTypeId]: { _A: (_: never) => _ }, name: trimmed }
 }
-
-/**
- * A key, or its name (values `unknown`).
- *
- * @since 0.1.0
- * @category models
- */
-export type KeyRef<A> = Key<A> | string
-
-/** The value type of a `KeyRef`. */
-export type ValueOf<K> = K extends Key<infer A> ? A : unknown
-
-const nameOf = (ref: KeyRef<any>): string => (typeof ref === "string" ? key(ref).name : ref.name)
 
 /**
  * `provide` of a key that is provided, without `replace`.
@@ -95,7 +98,7 @@ export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{
 }
 
 /**
- * The registry was cleared while a `waitFor` was pending.
+ * The registry was cleared (or its layer closed) while a `waitFor` was pending.
  *
  * @since 0.1.0
  * @category errors
@@ -107,45 +110,40 @@ export class RegistryCleared extends Data.TaggedError("RegistryCleared")<{ reado
 }
 
 /**
+ * The registry of one application, as a `Context` service (`layer`).
+ *
  * @since 0.1.0
  * @category services
  */
-export interface Service {
+export class Registry extends Context.Service<Registry, {
   /**
    * Provides `value` under `key` until the calling scope closes. Fails with
-   * `AlreadyProvided` if the key is taken, unless `replace`. Wakes every waiter.
-   * Any value counts as provided, `null` and `undefined` included.
+   * `AlreadyProvided` if the key is taken, unless `replace` (the replaced
+   * registration's scope closing later leaves this one in place). Wakes every
+   * waiter. Any value counts as provided, `null` and `undefined` included.
    */
-  readonly provide: <K extends KeyRef<any>>(
-    key: K,
-    value: ValueOf<K>,
+  readonly provide: <A>(
+    key: Key<A>,
+    value: A,
     options?: { readonly replace?: boolean | undefined }
   ) => Effect.Effect<void, AlreadyProvided, Scope.Scope>
   /** The value under `key`, if provided. */
-  readonly resolve: <K extends KeyRef<any>>(key: K) => Effect.Effect<Option.Option<ValueOf<K>>>
+  readonly resolve: <A>(key: Key<A>) => Effect.Effect<Option.Option<A>>
   /** The value under `key`, or `NotProvided`. */
-  readonly require: <K extends KeyRef<any>>(key: K) => Effect.Effect<ValueOf<K>, NotProvided>
-  readonly has: (key: KeyRef<any>) => Effect.Effect<boolean>
-  /** The provided keys, in the order they were first provided. */
+  readonly require: <A>(key: Key<A>) => Effect.Effect<A, NotProvided>
+  /** Whether `key` is provided (with any value, `null` included). */
+  readonly has: (key: Key<unknown>) => Effect.Effect<boolean>
+  /** The names of the provided keys, in the order they were first provided. */
   readonly list: Effect.Effect<ReadonlyArray<string>>
   /**
    * The value under `key`, waiting for a provider for at most `timeout` (there is
    * no unbounded wait). Fails with `WaitTimeout`, or `RegistryCleared`. An
    * interrupted wait leaves nothing behind.
    */
-  readonly waitFor: <K extends KeyRef<any>>(
-    key: K,
-    timeout: Duration.Input
-  ) => Effect.Effect<ValueOf<K>, WaitTimeout | RegistryCleared>
+  readonly waitFor: <A>(key: Key<A>, timeout: Duration.Input) => Effect.Effect<A, WaitTimeout | RegistryCleared>
   /** Removes every registration and fails every pending `waitFor` with `RegistryCleared`. */
   readonly clear: Effect.Effect<void>
-}
-
-/**
- * @since 0.1.0
- * @category services
- */
-export class Registry extends Context.Service<Registry, Service>()("@specter/core/Registry") {}
+}>()("@specter/core/Registry") {}
 
 interface Entry {
   readonly value: unknown
@@ -153,74 +151,36 @@ interface Entry {
 }
 
 /**
- * Builds an empty registry.
+ * Builds an empty registry (for a registry outside the application's; `layer`
+ * gives the application's).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service> = Effect.sync(() => {
+export const make: Effect.Effect<Registry["Service"]> = Effect.sync(() => {
   const entries = new Map<string, Entry>()
   const waiters = new Map<string, Set<Deferred.Deferred<unknown, RegistryCleared>>>()
-
-  const provide: Service["provide"] = (ref, value, options) =>
-    Effect.gen(function*() {
-      const name = nameOf(ref)
-      if (entries.has(name) && options?.replace !== true) return yield* new AlreadyProvided({ key: name })
-      const token = {}
-      entries.set(name, { value, token })
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          if (entries.get(name)?.token === token) entries.delete(name)
-        })
-      )
-      const pending = waiters.get(name)
-      if (pending !== undefined) {
-        waiters.delete(name)
-        for (const waiter of pending) Deferred.doneUnsafe(waiter, Effect.succeed(value))
-      }
-    })
-
-  const lookup = (ref: KeyRef<any>): Option.Option<any> => {
-    const entry = entries.get(nameOf(ref))
+  const lookup = (key: Key<unknown>): Option.Option<any> => {
+    const entry = entries.get(key.name)
     return entry === undefined ? Option.none() : Option.some(entry.value)
   }
-
-  const waitFor: Service["waitFor"] = (ref, timeout) =>
-    Effect.suspend(() => {
-      const found = lookup(ref)
-      if (Option.isSome(found)) return Effect.succeed(found.value)
-      const name = nameOf(ref)
-      const waiter = Deferred.makeUnsafe<unknown, RegistryCleared>()
-      const set = waiters.get(name) ?? new Set()
-      set.add(waiter)
-      waiters.set(name, set)
-      const duration = Duration.fromInputUnsafe(timeout)
-      return Deferred.await(waiter).pipe(
-        Effect.timeoutOrElse({
-          duration,
-          orElse: () => Effect.fail(new WaitTimeout({ key: name, timeout: duration }))
-        }),
-        Effect.ensuring(Effect.sync(() => {
-          const current = waiters.get(name)
-          current?.delete(waiter)
-          if (current?.size === 0) waiters.delete(name)
-        }))
-      )
-    })
-
-  return {
-    provide,
-    resolve: (ref) => Effect.sync(() => lookup(ref)),
-    require: (ref) =>
+  return Registry.of({
+    provide: (key, value, options) => provide(entries, waiters, key, value, options?.replace === true),
+    resolve: (key) => Effect.sync(() => lookup(key)),
+    require: (key) =>
       Effect.suspend(() => {
-        const found = lookup(ref)
+        const found = lookup(key)
         return Option.isSome(found)
           ? Effect.succeed(found.value)
-          : Effect.fail(new NotProvided({ key: nameOf(ref), available: [...entries.keys()] }))
+          : Effect.fail(new NotProvided({ key: key.name, available: [...entries.keys()] }))
       }),
-    has: (ref) => Effect.sync(() => entries.has(nameOf(ref))),
+    has: (key) => Effect.sync(() => entries.has(key.name)),
     list: Effect.sync(() => [...entries.keys()]),
-    waitFor,
+    waitFor: (key, timeout) =>
+      Effect.suspend(() => {
+        const found = lookup(key)
+        return Option.isSome(found) ? Effect.succeed(found.value) : wait(waiters, key.name, Duration.fromInputUnsafe(timeout))
+      }),
     clear: Effect.sync(() => {
       entries.clear()
       const pending = [...waiters]
@@ -229,8 +189,54 @@ export const make: Effect.Effect<Service> = Effect.sync(() => {
         for (const waiter of set) Deferred.doneUnsafe(waiter, Effect.fail(new RegistryCleared({ key: name })))
       }
     })
-  }
+  })
 })
+
+type Waiters = Map<string, Set<Deferred.Deferred<unknown, RegistryCleared>>>
+
+/** Stores `value` under `key` for the calling scope, then wakes the key's waiters. */
+const provide = <A>(
+  entries: Map<string, Entry>,
+  waiters: Waiters,
+  key: Key<A>,
+  value: A,
+  replace: boolean
+): Effect.Effect<void, AlreadyProvided, Scope.Scope> =>
+  Effect.gen(function*() {
+    const name = key.name
+    if (entries.has(name) && !replace) return yield* new AlreadyProvided({ key: name })
+    const token = {}
+    entries.set(name, { value, token })
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (entries.get(name)?.token === token) entries.delete(name)
+      })
+    )
+    const pending = waiters.get(name)
+    if (pending !== undefined) {
+      waiters.delete(name)
+      for (const waiter of pending) Deferred.doneUnsafe(waiter, Effect.succeed(value))
+    }
+  })
+
+/** Waits for `name` to be provided, for at most `timeout`; the waiter goes however the wait ends. */
+const wait = (waiters: Waiters, name: string, timeout: Duration.Duration): Effect.Effect<any, WaitTimeout | RegistryCleared> => {
+  const waiter = Deferred.makeUnsafe<unknown, RegistryCleared>()
+  const set = waiters.get(name) ?? new Set()
+  set.add(waiter)
+  waiters.set(name, set)
+  return Deferred.await(waiter).pipe(
+    Effect.timeoutOrElse({
+      duration: timeout,
+      orElse: () => Effect.fail(new WaitTimeout({ key: name, timeout }))
+    }),
+    Effect.ensuring(Effect.sync(() => {
+      const current = waiters.get(name)
+      current?.delete(waiter)
+      if (current?.size === 0) waiters.delete(name)
+    }))
+  )
+}
 
 /**
  * A `Layer` providing a fresh `Registry`. When the layer's scope closes, pending

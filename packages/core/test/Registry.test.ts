@@ -1,16 +1,22 @@
 /**
  * Registry: specter-behaviour.md §15 and weaknesses 9–12.
  *
- * Not ported: REG-05's non-string keys and REG-06's owner without add_cleanup
- * (both type errors here: keys are strings or `Registry.key`s, and the owner is
- * the calling Scope).
+ * Keys are typed values made by `Registry.key`, never bare strings, so the key
+ * checks of REG-04 (trimming) and REG-05 (empty or non-string keys) apply to
+ * `Registry.key`, where a key is declared.
+ *
+ * Not ported: REG-06 (an owner without add_cleanup: the owner is the calling
+ * Scope, so it is a type error) and REG-09 (`unregister`: there is none; a
+ * registration ends when its scope closes, REG-07 and REG-08).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Registry } from "@specter/core"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
+import * as Registry from "../src/Registry.ts"
 
 const Port = Registry.key<number>("port")
+const A = Registry.key<number>("a")
+const B = Registry.key<number>("b")
 
 describe("Registry", () => {
   it.effect("REG-01 provide, then resolve, require, has and list see it", () =>
@@ -36,22 +42,29 @@ describe("Registry", () => {
   it.effect("REG-03 replace overwrites and keeps the key's position", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      yield* registry.provide("a", 1)
-      yield* registry.provide("b", 2)
-      yield* registry.provide("a", 3, { replace: true })
+      yield* registry.provide(A, 1)
+      yield* registry.provide(B, 2)
+      yield* registry.provide(A, 3, { replace: true })
       assert.deepStrictEqual(yield* registry.list, ["a", "b"])
-      assert.strictEqual(yield* registry.require("a"), 3)
+      assert.strictEqual(yield* registry.require(A), 3)
     }).pipe(Effect.scoped))
 
-  it.effect("REG-04 and REG-05 keys are trimmed; an empty key is a defect", () =>
+  it.effect("REG-04 a key's name is trimmed: key(' a ') and key('a') address the same registration", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      yield* registry.provide(" a ", "v")
-      assert.strictEqual(yield* registry.require("a"), "v")
-      assert.throws(() => Registry.key("   "), /non-empty/)
-      const exit = yield* Effect.exit(registry.has(""))
-      assert.isTrue(Exit.isFailure(exit))
+      const padded = Registry.key<string>(" a ")
+      assert.strictEqual(padded.name, "a")
+      yield* registry.provide(padded, "v")
+      assert.strictEqual(yield* registry.require(Registry.key<string>("a")), "v")
+      assert.deepStrictEqual(yield* registry.list, ["a"])
     }).pipe(Effect.scoped))
+
+  it.effect("REG-05 an empty, blank or non-string key name is a TypeError where the key is declared", () =>
+    Effect.sync(() => {
+      assert.throws(() => Registry.key(""), TypeError, "a key must be a non-empty string, got ''")
+      assert.throws(() => Registry.key("   "), TypeError, "a key must be a non-empty string, got '   '")
+      assert.throws(() => Registry.key(5 as unknown as string), TypeError, "a key must be a non-empty string, got number")
+    }))
 
   it.effect("REG-07 a registration is removed when the scope that provided it closes", () =>
     Effect.gen(function*() {
@@ -78,9 +91,10 @@ describe("Registry", () => {
   it.effect("REG-10 require of a missing key fails with NotProvided listing what is provided", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      yield* registry.provide("db", {})
-      assert.deepStrictEqual(yield* registry.resolve("missing"), Option.none())
-      const error = yield* Effect.flip(registry.require("missing"))
+      const Missing = Registry.key<string>("missing")
+      yield* registry.provide(Registry.key<object>("db"), {})
+      assert.deepStrictEqual(yield* registry.resolve(Missing), Option.none())
+      const error = yield* Effect.flip(registry.require(Missing))
       assert.deepStrictEqual([error._tag, error.key, error.available], ["NotProvided", "missing", ["db"]])
       assert.include(error.message, "provided: [db]")
     }).pipe(Effect.scoped))
@@ -88,17 +102,21 @@ describe("Registry", () => {
   it.effect("REG-11 and REG-12 (weakness 11) null and other falsy values are provided values, for every operation", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      yield* registry.provide("n", null)
-      yield* registry.provide("zero", 0)
-      yield* registry.provide("no", false)
-      yield* registry.provide("empty", "")
-      assert.isTrue(yield* registry.has("n"))
-      assert.deepStrictEqual(yield* registry.resolve("n"), Option.some(null))
+      const N = Registry.key<null>("n")
+      const Zero = Registry.key<number>("zero")
+      const No = Registry.key<boolean>("no")
+      const Empty = Registry.key<string>("empty")
+      yield* registry.provide(N, null)
+      yield* registry.provide(Zero, 0)
+      yield* registry.provide(No, false)
+      yield* registry.provide(Empty, "")
+      assert.isTrue(yield* registry.has(N))
+      assert.deepStrictEqual(yield* registry.resolve(N), Option.some(null))
       assert.deepStrictEqual(
-        yield* Effect.all([registry.require("n"), registry.require("zero"), registry.require("no"), registry.require("empty")]),
+        yield* Effect.all([registry.require(N), registry.require(Zero), registry.require(No), registry.require(Empty)]),
         [null, 0, false, ""]
       )
-      assert.strictEqual(yield* registry.waitFor("n", "1 second"), null)
+      assert.strictEqual(yield* registry.waitFor(N, "1 second"), null)
     }).pipe(Effect.scoped))
 
   it.effect("REG-13 waitFor on a provided key returns at once", () =>
@@ -137,7 +155,9 @@ describe("Registry", () => {
   it.effect("REG-17 clear fails a pending waitFor with RegistryCleared naming the key", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor("k", "1 minute")), { startImmediately: true })
+      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor(Registry.key("k"), "1 minute")), {
+        startImmediately: true
+      })
       yield* registry.clear
       const error = yield* Fiber.join(waiting)
       assert.deepStrictEqual([error._tag, error.message], ["RegistryCleared", "the registry was cleared while waiting for 'k'"])
@@ -146,8 +166,8 @@ describe("Registry", () => {
   it.effect("REG-18 clear removes every entry", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      yield* registry.provide("a", 1)
-      yield* registry.provide("b", 2)
+      yield* registry.provide(A, 1)
+      yield* registry.provide(B, 2)
       yield* registry.clear
       assert.deepStrictEqual(yield* registry.list, [])
     }).pipe(Effect.scoped))
@@ -157,17 +177,17 @@ describe("Registry", () => {
       const registry = yield* Registry.make
       const done = yield* Deferred.make<ReadonlyArray<string>>()
       yield* Effect.forkChild(
-        Effect.flatMap(registry.waitFor("a", "1 minute"), () => Effect.flatMap(registry.list, (keys) => Deferred.succeed(done, keys)))
+        Effect.flatMap(registry.waitFor(A, "1 minute"), () => Effect.flatMap(registry.list, (keys) => Deferred.succeed(done, keys)))
       )
       yield* Effect.yieldNow
-      yield* registry.provide("a", 1)
+      yield* registry.provide(A, 1)
       assert.deepStrictEqual(yield* Deferred.await(done), ["a"])
     }).pipe(Effect.scoped))
 
-  it.effect("an interrupted waitFor leaves no waiter behind", () =>
+  it.effect("weakness 9: a pending waitFor ends when its fiber is interrupted", () =>
     Effect.gen(function*() {
       const registry = yield* Registry.make
-      const waiting = yield* Effect.forkChild(registry.waitFor("k", "1 minute"), { startImmediately: true })
+      const waiting = yield* Effect.forkChild(registry.waitFor(Registry.key("k"), "1 minute"), { startImmediately: true })
       yield* Fiber.interrupt(waiting)
       yield* registry.clear
       assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(waiting)))
@@ -178,7 +198,7 @@ describe("Registry", () => {
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(Registry.layer, scope)
       const registry = Context.get(context, Registry.Registry)
-      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor("late", "1 minute")), { startImmediately: true })
+      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor(Registry.key("late"), "1 minute")), { startImmediately: true })
       yield* Scope.close(scope, Exit.void)
       assert.strictEqual((yield* Fiber.join(waiting))._tag, "RegistryCleared")
     }))
