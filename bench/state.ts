@@ -1,22 +1,18 @@
 /**
- * State: Store, Model, Cache and persistence (issue 4).
+ * State: Store, Model and persistence (the Cache is in cache.ts).
  *
  * - `store.update` delivered to 10 subscribers, against a bare `SubscriptionRef.update`
- *   delivered to 10 `changes` consumers (goal ≥ 0.8×).
+ *   delivered to 10 `changes` consumers (goal ≥ 0.85×).
  * - `model.set` at depth 3 with 10 selector subscribers on other branches, at about
  *   1,000 and 10,000 leaves, each against the same at about 10 leaves (goal ≥ 0.5×:
  *   "within 2×"). The tree has 11 branches of groups × leaves; branch b0 is written,
  *   b1..b10 are watched. An operation counts once every subscriber has processed it.
- * - `cache.get` hit, against a `Map.get` read from Effect (`Effect.sync`), the
- *   cheapest Effect that reads a Map when it runs (goal ≥ 0.3×); Effect's own
- *   `Cache.get` against the same baseline is recorded beside it, and the bare
- *   `Map.get` loop in `extra`.
  * - Persisted `store.set` with coalescing, 64 concurrent writers on the SQLite layer
  *   (`synchronous=FULL`): writes/s, against one fsynced transaction per write with
  *   `node:sqlite` directly; `extra` has fsyncs (commits) per second and writes per fsync.
  */
-import { Bus, Cache, Model, Persistence, Store } from "@specter/core"
-import { Cache as EffectCache, Deferred, Effect, Layer, Schema, type Scope, Stream, SubscriptionRef } from "effect"
+import { Bus, Model, Persistence, Store } from "@specter/core"
+import { Deferred, Effect, Layer, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import { KeyValueStore } from "effect/persistence"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -49,7 +45,7 @@ const storeUpdate = () =>
   run(Effect.gen(function*() {
     const store = yield* Store.make<Counter>("bench", { n: 0 })
     const { done, see } = finishLine(UPDATES)
-    for (let i = 0; i < SUBSCRIBERS; i++) yield* store.subscribe(see)
+    for (let i = 0; i < SUBSCRIBERS; i++) yield* store.listen(see)
     const start = performance.now()
     for (let i = 0; i < UPDATES; i++) yield* store.update((s) => ({ n: s.n + 1 }))
     yield* Deferred.await(done)
@@ -98,7 +94,7 @@ const modelSet = (leaves: number) => () =>
     let fired = 0
     const done = Deferred.makeUnsafe<void>()
     for (let b = 1; b <= 10; b++) {
-      yield* model.subscribe(`b${b}`, () => Effect.sync(() => void (++fired === 10 && Deferred.doneUnsafe(done, Effect.void))))
+      yield* model.listen(`b${b}`, () => Effect.sync(() => void (++fired === 10 && Deferred.doneUnsafe(done, Effect.void))))
     }
     const start = performance.now()
     for (let i = 1; i <= SETS; i++) yield* model.set(["b0", `g${i % groups}`, `l${i % perGroup}`], i)
@@ -111,46 +107,6 @@ const modelSet = (leaves: number) => () =>
     yield* Deferred.await(done)
     return perSecond(SETS, start)
   }).pipe(Effect.provide(Bus.layer)))
-
-// --- cache.get hit --------------------------------------------------------------
-
-const GETS = 1_000_000
-const KEYS = Array.from({ length: 1000 }, (_, i) => `key-${i}`)
-
-const effectLoop = (get: (key: string) => Effect.Effect<number>) =>
-  Effect.gen(function*() {
-    let sink = 0
-    const start = performance.now()
-    for (let i = 0; i < GETS; i++) sink += yield* get(KEYS[i % KEYS.length]!)
-    const ops = perSecond(GETS, start)
-    return sink >= 0 ? ops : 0
-  })
-
-const cacheGet = () =>
-  run(Effect.gen(function*() {
-    const cache = yield* Cache.make("bench", { lookup: (key: string) => Effect.succeed(key.length), timeToLive: "1 hour" })
-    for (const key of KEYS) yield* cache.get(key)
-    return yield* effectLoop(cache.get)
-  }).pipe(Effect.provide(Bus.layer)))
-
-const effectCacheGet = () =>
-  run(Effect.gen(function*() {
-    const cache = yield* EffectCache.make({ lookup: (key: string) => Effect.succeed(key.length), capacity: 10_000, timeToLive: "1 hour" })
-    for (const key of KEYS) yield* EffectCache.get(cache, key)
-    return yield* effectLoop((key) => EffectCache.get(cache, key))
-  }))
-
-const map = new Map(KEYS.map((key) => [key, key.length]))
-
-const mapGet = () => run(effectLoop((key) => Effect.sync(() => map.get(key)!)))
-
-const bareMapGet = async () => {
-  let sink = 0
-  const start = performance.now()
-  for (let i = 0; i < GETS; i++) sink += map.get(KEYS[i % KEYS.length]!)!
-  const ops = perSecond(GETS, start)
-  return { bare_map_get_ops_per_s: Math.round(sink >= 0 ? ops : 0) }
-}
 
 // --- persisted store.set ---------------------------------------------------------
 
@@ -217,7 +173,7 @@ export const cases: ReadonlyArray<Case> = [
     subject: storeUpdate,
     baselineName: "SubscriptionRef.update delivered to 10 changes consumers",
     baseline: refUpdate,
-    goal: 0.8
+    goal: 0.85
   },
   {
     name: "model.set at depth 3, 10 selector subscribers on other branches, ~1,000 leaves",
@@ -234,20 +190,6 @@ export const cases: ReadonlyArray<Case> = [
     baseline: modelSet(10),
     goal: 0.5,
     extra: async () => ({ leaves: tree(10_000).leaves, baseline_leaves: tree(10).leaves })
-  },
-  {
-    name: "cache.get hit (1,000 keys, time to live on the Clock)",
-    subject: cacheGet,
-    baselineName: "Map.get read from Effect (Effect.sync)",
-    baseline: mapGet,
-    goal: 0.3,
-    extra: bareMapGet
-  },
-  {
-    name: "Effect's Cache.get hit alone (1,000 keys, time to live)",
-    subject: effectCacheGet,
-    baselineName: "Map.get read from Effect (Effect.sync)",
-    baseline: mapGet
   },
   {
     name: "persisted store.set, coalesced, 64 concurrent writers (SQLite, synchronous=FULL)",

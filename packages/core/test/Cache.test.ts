@@ -28,10 +28,10 @@
  * TestLogger is imported from its file, not from `@specter/testing`, whose index
  * pulls in all of `@specter/core`.
  */
+import { TestLogger } from "@specter/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Data, Deferred, Effect, Exit, Fiber, Layer, Option, Queue, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import * as TestLogger from "../../testing/src/TestLogger.ts"
 import * as Bus from "../src/Bus.ts"
 import * as Cache from "../src/Cache.ts"
 
