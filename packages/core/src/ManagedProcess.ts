@@ -24,6 +24,10 @@
  * (as above), or run it as the body of the scope (`Stream.runForEach` without a
  * fork ends when the process does).
  *
+ * A grandchild that left the process group (a session of its own) is not
+ * signalled; what it writes to the inherited pipes is read for at most
+ * `killTimeout` after the process exited.
+ *
  * Requires a `ChildProcessSpawner` (`NodeServices.layer`). Lifecycle events go to
  * the `Bus` when one is in context.
  *
@@ -62,13 +66,15 @@ export type ProcessExit =
  * A running child process, valid while the scope that made it is open.
  *
  * - `stdout`, `stderr`: its output as lines, line endings (`\n`, `\r\n`, `\r`)
- *   removed; `stdoutBytes`, `stderrBytes`: the bytes as read. Each run of a Stream
- *   is a consumer of its own: it first gets the last `replay` values written
- *   before it started, then everything after, and ends once the process has exited
- *   and its output is read to the end. A consumer more than `capacity` values
- *   behind loses the oldest ones (counted by `outputDropped`); the others and the
- *   process never wait for it, and a failing consumer ends only itself.
- * - `exit`: waits for the process to end; after that, how it ended.
+ *   removed; `stdoutBytes`, `stderrBytes`: the bytes as read, in the chunks read.
+ *   Each run of a Stream is a consumer of its own: it first gets the last `replay`
+ *   values written before it started, then everything after, and ends once the
+ *   process has exited and its output is read to the end (run after that, it gets
+ *   the replayed values and ends at once). A consumer that holds `capacity` values
+ *   it has not taken, and takes none when given a turn, loses its oldest ones
+ *   (counted by `outputDropped`); the process and the other consumers never wait
+ *   for it, and a failing consumer ends only itself.
+ * - `exit`: waits for the process to end; then, how it ended.
  * - `isRunning`: whether it has not exited yet.
  *
  * @since 0.1.0
@@ -317,8 +323,9 @@ const events = (config: internal.Config, publishLines: boolean) =>
 
 /**
  * Spawns `command` with `args` for as long as the calling scope is open and
- * returns once it has spawned (consumers that start right away miss nothing:
- * see `replay`). Closing the scope stops it (see the module comment).
+ * returns once it has spawned; a consumer started right after misses nothing
+ * (it gets up to `replay` lines written before it started). Closing the scope
+ * stops the process (see the module comment).
  *
  * Fails with `ProcessSpawnError` when it cannot be spawned.
  *
