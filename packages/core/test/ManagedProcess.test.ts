@@ -22,8 +22,10 @@
  *
  * The original's chunk_size and strip=false modes are the byte streams here
  * (`stdoutBytes`): PRC-04 and PRC-05 check that they keep the output as written.
- * Three tests were dropped with those checks; four were added (several consumers,
- * a late consumer's replay, the drain before the close returns, slow consumers).
+ * Tests: 18 before, 22 now. The three of PRC-09, PRC-10 and PRC-12 went with
+ * those checks; added: a failing consumer (PRC-06, the Stream side), the drain
+ * before the close returns, several consumers, a late consumer's replay, a slow
+ * consumer's drops, the bus events of `make`, and a process without a Bus.
  *
  * Zombies: this container's PID 1 does not reap orphans, so a killed grandchild
  * stays a zombie (it can never run again); `alive` counts a zombie as gone.

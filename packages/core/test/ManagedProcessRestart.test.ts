@@ -5,7 +5,8 @@
  * real; the restart delays run on the TestClock, so each delay is checked to the
  * millisecond. The rest of §8 is in ManagedProcess.test.ts.
  *
- * Added: stdout continuing across restarts, and a restart that cannot spawn.
+ * Tests: 4 before, 6 now; added: stdout continuing across restarts, and a
+ * restart that cannot spawn.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
