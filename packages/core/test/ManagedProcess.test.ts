@@ -1,274 +1,320 @@
 /**
- * ManagedProcess: the acceptance checks of specter-behaviour.md §8 and weakness 28
- * of §20, with real child processes (Node scripts) and short real durations.
+ * ManagedProcess.make: the acceptance checks of specter-behaviour.md §8 and weakness
+ * 28 of §20, with real child processes (Node scripts, fixtures in ./fixtures). Tests
+ * wait on real events (a line, an exit, a stream's end), never on real time; the
+ * library's own timers (the drain after the exit) run on the TestClock. The
+ * spawner's SIGTERM-to-SIGKILL wait is native time, measured with Date.now.
  *
- * Checks the design makes impossible to violate, and so has no test:
- * - PRC-01 (an invalid owner is rejected before spawning): the owner is the calling
- *   `Scope`, required by the type of `start`; there is nothing else to pass.
- * - PRC-02, first half (start while alive raises): `start` returns a new, running
- *   handle and the handle has no `start`; a second process is a second `start`.
- *   The second half (start after the previous process exited) is tested below.
- * - PRC-07 (watch_stream before start; on a stream that is not piped): there is no
- *   handle before the process has spawned, and stdout and stderr are always piped.
+ * Checks the shape makes impossible to violate, so they have no test:
+ * - PRC-01 (an invalid owner is rejected before spawning): the owner is the
+ *   calling `Scope`, required by the type of `make`; there is nothing else to pass.
+ * - PRC-02, first half (start while alive raises): there is no `start`; each `make`
+ *   is a new process. The second half is tested below.
+ * - PRC-07 (watch before start; a stream that is not piped): there is no value
+ *   before the process has spawned, and stdout and stderr are always piped.
+ * - PRC-09 (stop(timeout) overrides terminate_timeout): there is no stop method;
+ *   an early stop is closing a scope, which takes no argument. The grace period is
+ *   `terminateTimeout`, chosen at `make` (PRC-08 uses 300 ms).
+ * - PRC-10 (stop twice is safe): closing a closed scope does nothing (Effect's
+ *   `Scope.close`); there is no stop of our own to call twice.
+ * - PRC-12 (follow_output returns one reader per handler): there are no readers to
+ *   return; each consumer is one run of `stdout` or `stderr`.
  *
- * The original's `strip=false` and binary line modes are the byte streams here
- * (`stdoutBytes`, `watchBytes`): PRC-04 checks that they keep the output as written.
+ * The original's chunk_size and strip=false modes are the byte streams here
+ * (`stdoutBytes`): PRC-04 and PRC-05 check that they keep the output as written.
+ * Tests: 18 before, 22 now. The three of PRC-09, PRC-10 and PRC-12 went with
+ * those checks; added: a failing consumer (PRC-06, the Stream side), the drain
+ * before the close returns, several consumers, a late consumer's replay, a slow
+ * consumer's drops, the bus events of `make`, and a process without a Bus.
  *
  * Zombies: this container's PID 1 does not reap orphans, so a killed grandchild
- * stays in the process table as a zombie (state `Z`): it has exited and can no
- * longer run. `alive` counts a zombie as gone. For the same reason Effect's
- * spawner, which waits up to 1 s after SIGKILL for the process group to empty,
- * waits that full second when the group holds such a zombie.
+ * stays a zombie (it can never run again); `alive` counts a zombie as gone.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, ManagedProcess, Service } from "@specter/core"
-import { TestLogger } from "@specter/testing"
-import { Duration, Effect, Fiber, Option, Scope, Stream } from "effect"
-import { alive, eventually, fixture, forever, lines, node, script, TestLayer } from "./processHelpers.ts"
+import { NodeServices } from "@effect/platform-node"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Scope, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import * as Bus from "../src/Bus.ts"
+import * as ManagedProcess from "../src/ManagedProcess.ts"
+import { alive, fixture, forever, node, script, take, TestLayer, TestLogger, until } from "./processHelpers.ts"
+
+/** A scope of its own for the process, closed by the test: an early stop (shape 1). */
+const forked = Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, "sequential"))
+
+const exited = (code: number): ManagedProcess.ProcessExit => ({ _tag: "Exited", code })
+
+const assertKilledBy = (exit: ManagedProcess.ProcessExit, signal: string) => {
+  assert.strictEqual(exit._tag, "Killed")
+  if (exit._tag === "Killed") assert.include(exit.message, signal)
+}
 
 describe("ManagedProcess", () => {
-  it.live("PRC-02 a process can be started again under the same name once the previous one exited", () =>
+  it.effect("PRC-02 a second make after the first process exited runs a new process; the first keeps its exit", () =>
     Effect.gen(function*() {
-      const first = yield* ManagedProcess.start("job", ...script("process.exit(0)"))
-      assert.deepStrictEqual(yield* first.awaitExit, { code: 0, signal: null })
-      const second = yield* ManagedProcess.start("job", ...script(forever))
-      assert.isTrue(yield* second.running)
-      assert.deepStrictEqual(yield* first.exit, Option.some({ code: 0, signal: null }))
+      const first = yield* ManagedProcess.make(...script("process.exit(0)"))
+      assert.deepStrictEqual(yield* first.exit, exited(0))
+      const second = yield* ManagedProcess.make(...script(forever))
+      assert.isTrue(yield* second.isRunning)
+      assert.notStrictEqual(second.pid, first.pid)
+      assert.deepStrictEqual(yield* first.exit, exited(0))
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-03 a service that started a process (adopt) terminates it when it stops", () =>
+  it.effect("PRC-03 a process made by a service layer is terminated when the layer is released", () =>
     Effect.gen(function*() {
+      class Child extends Context.Service<Child, ManagedProcess.ManagedProcess>()("test/Child") {
+        static readonly layer = Layer.effect(Child, ManagedProcess.make(...script(forever)))
+      }
       const scope = yield* Scope.make()
-      const [service, proc] = yield* Scope.provide(
-        Service.start("svc", {}, (self) => self.adopt(ManagedProcess.start("child", ...script(forever)))),
-        scope
-      )
-      const pid = Option.getOrThrow(yield* proc.pid)
-      assert.isTrue(alive(pid))
-      yield* service.stop
-      assert.isFalse(alive(pid))
-      assert.isFalse(yield* proc.running)
+      const proc = Context.get(yield* Layer.buildWithScope(Child.layer, scope), Child)
+      assert.isTrue(alive(proc.pid))
+      yield* Scope.close(scope, Exit.void)
+      assert.isFalse(alive(proc.pid))
+      assert.isFalse(yield* proc.isRunning)
+      assertKilledBy(yield* proc.exit, "SIGTERM")
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-04 lines lose their line ending (\\n, \\r\\n); the byte stream keeps the output as written", () =>
+  it.effect("PRC-04 lines lose their line ending (\\n, \\r\\n); the byte stream keeps the output as written", () =>
     Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("echo", ...script("process.stdout.write('a\\nb\\nx\\r\\nlast')"))
-      const got = yield* lines(proc)
-      const bytes: Array<Uint8Array> = []
-      yield* proc.watchBytes("stdout", (chunk) => Effect.sync(() => void bytes.push(chunk)))
-      yield* proc.awaitExit
-      yield* eventually(() => got.length === 4)
-      assert.deepStrictEqual(got, ["a", "b", "x", "last"])
+      const proc = yield* ManagedProcess.make(...script("process.stdout.write('a\\nb\\nx\\r\\nlast')"))
+      const [lines, bytes] = yield* Effect.all([Stream.runCollect(proc.stdout), Stream.runCollect(proc.stdoutBytes)], {
+        concurrency: 2
+      })
+      assert.deepStrictEqual(lines, ["a", "b", "x", "last"])
       assert.strictEqual(Buffer.concat(bytes).toString(), "a\nb\nx\r\nlast")
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-05 watchBytes with chunkSize delivers chunks of at most that size whose concatenation is the output", () =>
+  it.effect("PRC-05 the byte chunks of a 200 KB output concatenate to the output", () =>
     Effect.gen(function*() {
-      const text = "0123456789".repeat(20)
-      const proc = yield* ManagedProcess.start("bytes", ...script(`process.stdout.write(${JSON.stringify(text)})`))
-      const chunks: Array<Uint8Array> = []
-      const fiber = yield* proc.watchBytes("stdout", (chunk) => Effect.sync(() => void chunks.push(chunk)), { chunkSize: 7 })
-      yield* Fiber.join(fiber) // ends when the process is down for good
-      assert.isTrue(chunks.every((chunk) => chunk.length <= 7))
+      const text = "0123456789".repeat(20_000)
+      const proc = yield* ManagedProcess.make(...script("process.stdout.write('0123456789'.repeat(20000))"))
+      const chunks = yield* Stream.runCollect(proc.stdoutBytes)
+      assert.isAbove(chunks.length, 1)
       assert.strictEqual(Buffer.concat(chunks).toString(), text)
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-06 (weakness 28a) a failing handler is logged and still gets the next lines; the process keeps running", () =>
+  it.effect("PRC-06 (weakness 28a) listen logs a failing handler and gives it the next lines; the process keeps running", () =>
     Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("chatty", ...script(`for (const l of ["one", "two", "three"]) console.log(l); ${forever}`))
+      const proc = yield* ManagedProcess.make(...script(`for (const l of ["one", "two", "three"]) console.log(l); ${forever}`))
       const got: Array<string> = []
-      yield* proc.watchStream("stdout", (line) => {
+      const three = yield* Deferred.make<void>()
+      yield* ManagedProcess.listen(proc.stdout, (line) => {
         got.push(line)
+        if (got.length === 3) Deferred.doneUnsafe(three, Exit.void)
         return line === "one" ? Effect.fail("handler broke") : Effect.void
       }, { label: "picky" })
-      yield* eventually(() => got.length === 3)
+      yield* Deferred.await(three)
       assert.deepStrictEqual(got, ["one", "two", "three"])
-      assert.isTrue(yield* proc.running)
-      const logs = yield* TestLogger.TestLogger
-      assert.isTrue(logs.at("Error").some((e) => e.message.includes("picky failed") && e.cause.includes("handler broke")))
+      assert.isTrue(yield* proc.isRunning)
+      const errors = (yield* TestLogger.TestLogger).at("Error")
+      assert.isTrue(errors.some((e) => e.message.includes("'picky' failed") && e.cause.includes("handler broke")))
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-08 a process that ignores SIGTERM is killed after terminateTimeout; stop returns within terminate + kill timeouts", () =>
+  it.effect("PRC-06 (weakness 28a) a failing consumer ends only itself: another consumer and the process go on", () =>
     Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("deaf", ...script(`process.on('SIGTERM', () => {}); console.log('up'); ${forever}`), {
+      const proc = yield* ManagedProcess.make(...script(`for (const l of ["one", "two", "three"]) console.log(l); ${forever}`))
+      const failing = yield* Effect.forkChild(
+        Stream.runForEach(proc.stdout, (line) => line === "one" ? Effect.fail("consumer broke") : Effect.void),
+        { startImmediately: true }
+      )
+      const other = yield* Effect.forkChild(take(proc.stdout, 3), { startImmediately: true })
+      assert.deepStrictEqual(yield* Fiber.await(failing), Exit.fail("consumer broke"))
+      assert.deepStrictEqual(yield* Fiber.join(other), ["one", "two", "three"])
+      assert.isTrue(yield* proc.isRunning)
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-08 a process that ignores SIGTERM is killed after terminateTimeout; the close returns within terminate + kill timeouts", () =>
+    Effect.gen(function*() {
+      const scope = yield* forked
+      const proc = yield* ManagedProcess.make(...script(`process.on('SIGTERM', () => {}); console.log('up'); ${forever}`), {
         terminateTimeout: "300 millis",
         killTimeout: "200 millis"
-      })
-      const got = yield* lines(proc)
-      yield* eventually(() => got.length === 1)
+      }).pipe(Scope.provide(scope))
+      yield* until(proc.stdout, (line) => line === "up")
       const started = Date.now()
-      yield* proc.stop
+      yield* Scope.close(scope, Exit.void)
       const took = Date.now() - started
       assert.isAtLeast(took, 290)
       assert.isBelow(took, 300 + 200 + 300)
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: null, signal: "SIGKILL" }))
+      assert.isFalse(alive(proc.pid))
+      assertKilledBy(yield* proc.exit, "SIGKILL")
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-08b a process that ignores SIGTERM and has a grandchild: both pids are gone within the grace period + 1 s", () =>
+  it.effect("PRC-08 no orphan after the scope closes: a process that ignores SIGTERM and its grandchild are both gone", () =>
     Effect.gen(function*() {
       const grace = 500
-      const proc = yield* ManagedProcess.start("family", node, [fixture("stubborn.mjs")], { terminateTimeout: Duration.millis(grace) })
-      const got = yield* lines(proc)
-      yield* eventually(() => got.some((l) => l.startsWith("parent")) && got.some((l) => l.startsWith("grandchild")))
-      const pids = got.filter((l) => /^(parent|grandchild) \d+$/.test(l)).map((l) => Number(l.split(" ")[1]))
-      assert.strictEqual(pids.length, 2)
+      const scope = yield* forked
+      const proc = yield* ManagedProcess.make(node, [fixture("stubborn.mjs")], { terminateTimeout: `${grace} millis` })
+        .pipe(Scope.provide(scope))
+      const lines = yield* Effect.forkChild(Stream.runCollect(proc.stdout), { startImmediately: true })
+      const [first, second] = yield* take(proc.stdout, 2)
+      const pids = [first!, second!].map((line) => Number(line.split(" ")[1]))
       assert.isTrue(pids.every(alive))
       const started = Date.now()
-      let goneAfter: number | undefined
-      const watch = yield* Effect.forkChild(eventually(() => !pids.some(alive), "3 seconds").pipe(
-        Effect.tap(() => Effect.sync(() => void (goneAfter = Date.now() - started)))
+      yield* Scope.close(scope, Exit.void)
+      // The spawner waits up to 1 s after SIGKILL for the group: the grandchild is a zombie by then.
+      assert.isBelow(Date.now() - started, grace + 1000 + 500)
+      assert.deepStrictEqual(pids.map(alive), [false, false])
+      assert.include(yield* Fiber.join(lines), "parent ignores SIGTERM")
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-11 (weakness 28c) after the scope closes: not running, the pid is gone, and the exit is kept", () =>
+    Effect.gen(function*() {
+      const scope = yield* forked
+      const proc = yield* ManagedProcess.make(...script(forever)).pipe(Scope.provide(scope))
+      assert.isTrue(yield* proc.isRunning)
+      yield* Scope.close(scope, Exit.void)
+      assert.isFalse(yield* proc.isRunning)
+      assert.isFalse(alive(proc.pid))
+      assertKilledBy(yield* proc.exit, "SIGTERM")
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-13 exit waits for the process; isRunning holds until it exits by itself, then its code is kept", () =>
+    Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(...script("setTimeout(() => process.exit(3), 100)"))
+      assert.isTrue(yield* proc.isRunning)
+      assert.deepStrictEqual(yield* proc.exit, exited(3))
+      assert.isFalse(yield* proc.isRunning)
+      assert.deepStrictEqual(yield* proc.exit, exited(3))
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-14 (weakness 28b) closing the scope drains the output first: a consumer in an outer scope gets the lines written on SIGTERM", () =>
+    Effect.gen(function*() {
+      const scope = yield* forked
+      const proc = yield* ManagedProcess.make(node, [fixture("graceful.mjs")]).pipe(Scope.provide(scope))
+      const consumer = yield* Effect.forkChild(Stream.runCollect(proc.stdout), { startImmediately: true })
+      yield* until(proc.stdout, (line) => line === "ready")
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(yield* Fiber.join(consumer), ["ready", "bye 1", "bye 2", "bye 3", "last words without newline"])
+      assert.deepStrictEqual(yield* proc.exit, exited(0))
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("the output is drained before the scope close returns: right after it, a new consumer gets the last lines and ends", () =>
+    Effect.gen(function*() {
+      const scope = yield* forked
+      const proc = yield* ManagedProcess.make(node, [fixture("graceful.mjs")], { replay: 2 }).pipe(Scope.provide(scope))
+      yield* until(proc.stdout, (line) => line === "ready")
+      yield* Scope.close(scope, Exit.void)
+      const late = yield* Effect.forkChild(Stream.runCollect(proc.stdout), { startImmediately: true })
+      assert.deepStrictEqual(late.pollUnsafe(), Exit.succeed(["bye 3", "last words without newline"]))
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-15 (weakness 28b) every line of a process that writes 200 000 lines and exits reaches the consumer", () =>
+    Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(...script(
+        "const out = []; for (let i = 0; i < 200000; i++) out.push('line ' + i); process.stdout.write(out.join('\\n') + '\\n')"
       ))
-      yield* proc.stop
-      const took = Date.now() - started
-      yield* Fiber.join(watch)
-      assert.isDefined(goneAfter)
-      assert.isAtMost(goneAfter!, grace + 1000)
-      assert.isBelow(took, grace + 1000 + 500) // the spawner's post-SIGKILL wait (see the header)
-      assert.include(got, "parent ignores SIGTERM")
+      const got = yield* Stream.runCollect(proc.stdout)
+      assert.strictEqual(got.length, 200_000)
+      assert.strictEqual(got[199_999], "line 199999")
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-09 stopWith(200 ms) uses 200 ms instead of terminateTimeout", () =>
+  it.effect("PRC-15 (weakness 28b) after the exit the output is read for killTimeout more (a grandchild holds the pipe), then it ends", () =>
     Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("deaf", ...script(`process.on('SIGTERM', () => {}); console.log('up'); ${forever}`), {
-        terminateTimeout: "10 seconds"
-      })
-      const got = yield* lines(proc)
-      yield* eventually(() => got.length === 1)
-      const started = Date.now()
-      yield* proc.stopWith("200 millis")
-      assert.isBelow(Date.now() - started, 1000)
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: null, signal: "SIGKILL" }))
+      const proc = yield* ManagedProcess.make(node, [fixture("escapee.mjs")], { killTimeout: "400 millis" })
+      const consumer = yield* Effect.forkChild(Stream.runCollect(proc.stdout), { startImmediately: true })
+      const grandchild = Number((yield* take(proc.stdout, 1))[0]!.split(" ")[1])
+      yield* Effect.addFinalizer(() => Effect.sync(() => alive(grandchild) && process.kill(grandchild, "SIGKILL")))
+      assert.deepStrictEqual(yield* proc.exit, exited(0))
+      yield* until(proc.stdout, (line) => line === "late") // written by the grandchild 100 ms after the exit
+      yield* TestClock.adjust("399 millis")
+      assert.isUndefined(consumer.pollUnsafe())
+      yield* TestClock.adjust("1 milli")
+      assert.deepStrictEqual(yield* Fiber.join(consumer), [`grandchild ${grandchild}`, "late"])
+      const warnings = (yield* TestLogger.TestLogger).at("Warn")
+      assert.isTrue(warnings.some((e) => e.message.includes("output still open 400ms after the exit")))
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-10 stop twice is safe; the second stop returns at once", () =>
+  it.effect("PRC-19 a command that cannot be spawned fails make with ProcessSpawnError", () =>
     Effect.gen(function*() {
-      const stopped: Array<string> = []
-      yield* Bus.Bus.use((bus) => bus.on(ManagedProcess.Stopped, (e) => void stopped.push(e.process)))
-      const proc = yield* ManagedProcess.start("p", ...script(forever))
-      yield* proc.stop
-      const started = Date.now()
-      yield* proc.stop
-      assert.isBelow(Date.now() - started, 50)
-      yield* eventually(() => stopped.length === 1)
-      yield* Effect.sleep("50 millis")
-      assert.deepStrictEqual(stopped, ["p"])
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-11 (weakness 28c) after stop: not running, no pid, and the exit code and signal are kept", () =>
-    Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("p", ...script(forever))
-      const pid = Option.getOrThrow(yield* proc.pid)
-      yield* proc.stop
-      assert.isFalse(yield* proc.running)
-      assert.deepStrictEqual(yield* proc.pid, Option.none())
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: null, signal: "SIGTERM" }))
-      const health = yield* proc.health
-      assert.deepInclude(health, { running: false, restarts: 0 })
-      assert.deepStrictEqual(health.exit, Option.some({ code: null, signal: "SIGTERM" }))
-      assert.isFalse(alive(pid))
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-12 followOutput with only a stdout handler returns one reader", () =>
-    Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("p", ...script("console.log('out'); console.error('err')"))
-      const out: Array<string> = []
-      const fibers = yield* proc.followOutput({ stdout: (line) => Effect.sync(() => void out.push(line)) })
-      assert.strictEqual(fibers.length, 1)
-      yield* Fiber.joinAll(fibers)
-      assert.deepStrictEqual(out, ["out"])
-      const both = yield* ManagedProcess.start("q", ...script("console.log('out'); console.error('err')"))
-      const all: Array<string> = []
-      const two = yield* both.followOutput({
-        stdout: (line) => Effect.sync(() => void all.push(`1:${line}`)),
-        stderr: (line) => Effect.sync(() => void all.push(`2:${line}`))
-      })
-      yield* Fiber.joinAll(two)
-      assert.sameMembers(all, ["1:out", "2:err"])
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-13 exit is None while the process runs, and its exit code after a natural exit", () =>
-    Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("p", ...script("setTimeout(() => process.exit(3), 100)"))
-      assert.deepStrictEqual(yield* proc.exit, Option.none())
-      assert.deepStrictEqual(yield* proc.awaitExit, { code: 3, signal: null })
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: 3, signal: null }))
-      assert.isFalse(yield* proc.running)
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-14 (weakness 28b) stop drains the output first: the lines written on SIGTERM arrive", () =>
-    Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("polite", node, [fixture("graceful.mjs")])
-      const got = yield* lines(proc)
-      yield* eventually(() => got.length === 1)
-      yield* proc.stop
-      assert.deepStrictEqual(got, ["ready", "bye 1", "bye 2", "bye 3", "last words without newline"])
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: 0, signal: null }))
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-15 (weakness 28b) every line of a process that writes a lot and exits is delivered", () =>
-    Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("burst", ...script("const out = []; for (let i = 0; i < 200000; i++) out.push('line ' + i); process.stdout.write(out.join('\\n') + '\\n')"))
-      const out = yield* Stream.runCollect(proc.stdout).pipe(Effect.forkChild({ startImmediately: true }))
-      const got = yield* Fiber.join(out)
-      assert.strictEqual(got.length, 200000)
-      assert.strictEqual(got[199999], "line 199999")
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-15b (weakness 28b) after the process exited its output drains to the end, for at most killTimeout", () =>
-    Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("leaver", node, [fixture("escapee.mjs")], { killTimeout: "400 millis" })
-      const got = yield* lines(proc)
-      let grandchild = 0
-      yield* Effect.addFinalizer(() => Effect.sync(() => grandchild > 0 && alive(grandchild) && process.kill(grandchild, "SIGKILL")))
-      yield* eventually(() => got.length > 0)
-      grandchild = Number(got[0]!.split(" ")[1])
-      assert.deepStrictEqual(yield* proc.awaitExit, { code: 0, signal: null })
-      const exited = Date.now()
-      // The grandchild escaped the process group and keeps the pipe open: the readers
-      // take what it writes until killTimeout, then let go.
-      yield* Stream.runDrain(proc.stdout)
-      const took = Date.now() - exited
-      assert.deepStrictEqual(got, [`grandchild ${grandchild}`, "late"])
-      assert.isBelow(took, 400 + 300)
-      const logs = yield* TestLogger.TestLogger
-      assert.isTrue(logs.at("Warn").some((e) => e.message.includes("output still open")))
-    }).pipe(Effect.provide(TestLayer)))
-
-  it.live("PRC-19 a command that cannot be spawned fails start with ProcessSpawnError", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(ManagedProcess.start("ghost", "/no/such/executable", []))
+      const error = yield* Effect.flip(ManagedProcess.make("/no/such/executable", ["x"], { name: "ghost" }))
       assert.strictEqual(error._tag, "ProcessSpawnError")
       assert.strictEqual(error.process, "ghost")
+      assert.strictEqual(error.command, "/no/such/executable x")
       assert.include(error.message, "/no/such/executable")
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-20 env (extending the parent's) and cwd reach the process", () =>
+  it.effect("PRC-20 env (extending the parent's) and cwd reach the process", () =>
     Effect.gen(function*() {
-      const proc = yield* ManagedProcess.start("env", ...script("console.log(process.env.GREETING, process.cwd(), !!process.env.PATH)"), {
+      const proc = yield* ManagedProcess.make(...script("console.log(process.env.GREETING, process.cwd(), !!process.env.PATH)"), {
         env: { GREETING: "hello" },
         cwd: "/tmp"
       })
-      const got = yield* lines(proc)
-      yield* proc.awaitExit
-      yield* eventually(() => got.length === 1)
-      assert.deepStrictEqual(got, ["hello /tmp true"])
+      assert.deepStrictEqual(yield* Stream.runCollect(proc.stdout), ["hello /tmp true"])
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-22 stop from inside an output handler returns at once, the rest of the handler runs, and the stop completes", () =>
+  it.effect("PRC-22 a consumer stops the process from inside its handler: the close completes, then its stream ends", () =>
     Effect.gen(function*() {
+      const scope = yield* forked
+      const proc = yield* ManagedProcess.make(...script(`console.log('stop me'); ${forever}`)).pipe(Scope.provide(scope))
       const log: Array<string> = []
-      const proc = yield* ManagedProcess.start("p", ...script(`console.log('stop me'); ${forever}`))
-      yield* proc.watchStream("stdout", () =>
+      yield* Stream.runForEach(proc.stdout, (line) =>
         Effect.gen(function*() {
-          log.push("stopping")
-          yield* proc.stop
-          log.push("stopped")
+          log.push(line)
+          yield* Scope.close(scope, Exit.void)
+          log.push("closed")
         }))
-      yield* eventually(() => log.length === 2)
-      assert.deepStrictEqual(log, ["stopping", "stopped"])
-      yield* proc.stop // waits for the stop in flight
-      assert.isFalse(yield* proc.running)
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: null, signal: "SIGTERM" }))
-      assert.strictEqual((yield* proc.health).handlers, 0)
+      assert.deepStrictEqual(log, ["stop me", "closed"])
+      assertKilledBy(yield* proc.exit, "SIGTERM")
     }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("several consumers of stdout each get every line", () =>
+    Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(...script("for (let i = 1; i <= 50; i++) console.log(i)"))
+      const all = yield* Effect.all([1, 2, 3].map(() => Stream.runCollect(proc.stdout)), { concurrency: "unbounded" })
+      const expected = Array.from({ length: 50 }, (_, i) => String(i + 1))
+      assert.deepStrictEqual(all, [expected, expected, expected])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("a consumer that starts after the output ended gets the last `replay` lines, then the end", () =>
+    Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(...script("for (let i = 1; i <= 10; i++) console.log(i)"), { replay: 3 })
+      yield* Stream.runDrain(proc.stdout)
+      assert.deepStrictEqual(yield* Stream.runCollect(proc.stdout), ["8", "9", "10"])
+      assert.deepStrictEqual(yield* Stream.runCollect(proc.stderr), [])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("a consumer more than `capacity` lines behind loses the oldest ones, counted; the others miss nothing", () =>
+    Effect.gen(function*() {
+      const name = `slow-${Date.now()}`
+      const dropped = Metric.withAttributes(ManagedProcess.outputDropped, { process: name, output: "stdout" })
+      const proc = yield* ManagedProcess.make(...script("for (let i = 1; i <= 100; i++) console.log(i)"), { name, capacity: 10 })
+      const gate = yield* Deferred.make<void>()
+      const slow = yield* Effect.forkChild(
+        Stream.runCollect(Stream.tap(proc.stdout, (line) => line === "1" ? Deferred.await(gate) : Effect.void)),
+        { startImmediately: true }
+      )
+      const fast = yield* Stream.runCollect(proc.stdout)
+      yield* Deferred.succeed(gate, undefined)
+      const slowGot = yield* Fiber.join(slow)
+      const lost = Number((yield* Metric.value(dropped)).count)
+      assert.strictEqual(fast.length, 100)
+      assert.isAbove(lost, 0)
+      assert.strictEqual(slowGot.length + lost, 100)
+      assert.deepStrictEqual(slowGot.slice(-10), fast.slice(-10))
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-21 make publishes Started, Line, Exited, Failed and Stopped on the bus", () =>
+    Effect.gen(function*() {
+      const seen = yield* Effect.all([
+        Bus.subscribe(ManagedProcess.Started),
+        Bus.subscribe(ManagedProcess.Line),
+        Bus.subscribe(ManagedProcess.Exited),
+        Bus.subscribe(ManagedProcess.Failed),
+        Bus.subscribe(ManagedProcess.Stopped)
+      ])
+      const proc = yield* ManagedProcess.make(...script("console.error('oops'); process.exit(2)"), { name: "p", publishLines: true })
+      const [started, line, exit, failed, stopped] = yield* Effect.all(seen.map((events) => take<unknown>(events, 1)))
+      assert.deepStrictEqual(started, [{ process: "p", pid: proc.pid, restarts: 0 }])
+      assert.deepStrictEqual(line, [{ process: "p", stream: "stderr", line: "oops" }])
+      assert.deepStrictEqual(exit, [{ process: "p", pid: proc.pid, exit: exited(2) }])
+      assert.deepStrictEqual(failed, [{ process: "p", reason: "exited with code 2", exit: Option.some(exited(2)) }])
+      assert.deepStrictEqual(stopped, [{ process: "p", exit: Option.some(exited(2)) }])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("without a Bus in context a process runs all the same", () =>
+    Effect.gen(function*() {
+      const proc = yield* ManagedProcess.make(...script("console.log('no bus')"), { publishLines: true })
+      assert.deepStrictEqual(yield* Stream.runCollect(proc.stdout), ["no bus"])
+      assert.deepStrictEqual(yield* proc.exit, exited(0))
+    }).pipe(Effect.provide(NodeServices.layer)))
 })

@@ -1,100 +1,149 @@
 /**
- * ManagedProcess supervision: restarts on a Schedule, their reset, and the
- * lifecycle events on the bus (specter-behaviour.md §8, issue 5), with real child
- * processes. The rest of §8 is in ManagedProcess.test.ts.
+ * ManagedProcess.supervise: restarts on a Schedule, their reset, the state of a
+ * supervision, one stdout across runs, and the lifecycle events on the bus
+ * (specter-behaviour.md §8), with real child processes. Processes are killed for
+ * real; the restart delays run on the TestClock, so each delay is checked to the
+ * millisecond. The rest of §8 is in ManagedProcess.test.ts.
+ *
+ * Tests: 4 before, 6 now; added: stdout continuing across restarts, and a
+ * restart that cannot spawn.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, ManagedProcess } from "@specter/core"
-import { Duration, Effect, Fiber, Option, Schedule, Stream } from "effect"
-import { rmSync } from "node:fs"
+import { Duration, Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { alive, eventually, forever, node, script, TestLayer } from "./processHelpers.ts"
+import * as Bus from "../src/Bus.ts"
+import * as ManagedProcess from "../src/ManagedProcess.ts"
+import { alive, forever, script, take, TestLayer, until } from "./processHelpers.ts"
 
-describe("ManagedProcess supervision", () => {
-  it.live("PRC-16 the supervised process killed 5 times is restarted 5 times with the Schedule's backoff, then stops cleanly", () =>
+const exited = (code: number): ManagedProcess.ProcessExit => ({ _tag: "Exited", code })
+
+const forked = Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, "sequential"))
+
+const currentPid = (supervised: ManagedProcess.Supervised) =>
+  Effect.map(supervised.state, (state) => Option.getOrThrow(state.current).pid)
+
+/** Kills the current run, then lets exactly `delay` of (test) time pass: the next run starts at its end, not before. */
+const killAndRestart = (supervised: ManagedProcess.Supervised, delay: number, restarts: number) =>
+  Effect.gen(function*() {
+    process.kill(yield* currentPid(supervised), "SIGKILL")
+    yield* until(supervised.changes, (s) => Option.isNone(s.current))
+    yield* TestClock.adjust(Duration.millis(delay - 1))
+    assert.isTrue(Option.isNone((yield* supervised.state).current))
+    yield* TestClock.adjust("1 milli")
+    yield* until(supervised.changes, (s) => Option.isSome(s.current) && s.restarts === restarts)
+  })
+
+describe("ManagedProcess.supervise", () => {
+  it.effect("PRC-16 a supervised process killed 5 times is restarted 5 times with the schedule's backoff; closing the scope stops it for good", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
-      const restarts: Array<{ pid: number; delay: number; at: number }> = []
-      const exits: Array<{ pid: number; at: number; signal: string | null }> = []
-      const stopped: Array<ManagedProcess.ProcessExit | null> = []
-      yield* bus.on(ManagedProcess.Restarted, (e) =>
-        void restarts.push({ pid: e.pid, delay: Duration.toMillis(e.delay), at: Date.now() }))
-      yield* bus.on(ManagedProcess.Exited, (e) => void exits.push({ pid: e.pid, at: Date.now(), signal: e.exit.signal }))
-      yield* bus.on(ManagedProcess.Stopped, (e) => void stopped.push(e.exit))
-      const policy = ManagedProcess.restartPolicy({ base: "50 millis", max: "200 millis", times: 10 })
-      const proc = yield* ManagedProcess.start("worker", ...script(forever), { restart: policy })
-      for (let kill = 1; kill <= 5; kill++) {
-        const pid = Option.getOrThrow(yield* proc.pid)
-        process.kill(pid, "SIGKILL")
-        yield* eventually(() => restarts.length === kill)
-        yield* eventually(() => Effect.map(proc.pid, Option.isSome))
-      }
-      assert.deepStrictEqual(restarts.map((r) => r.delay), [50, 100, 200, 200, 200])
-      assert.deepStrictEqual(exits.map((e) => e.signal), ["SIGKILL", "SIGKILL", "SIGKILL", "SIGKILL", "SIGKILL"])
-      for (let i = 0; i < 5; i++) assert.isAtLeast(restarts[i]!.at - exits[i]!.at, restarts[i]!.delay - 15)
-      assert.strictEqual((yield* proc.health).restarts, 5)
-      const last = Option.getOrThrow(yield* proc.pid)
-      yield* proc.stop
+      const restarted = yield* Bus.subscribe(ManagedProcess.Restarted)
+      const stopped = yield* Bus.subscribe(ManagedProcess.Stopped)
+      const scope = yield* forked
+      const supervised = yield* ManagedProcess.supervise(...script(forever), {
+        restart: ManagedProcess.restartPolicy({ base: "50 millis", max: "200 millis", times: 10 })
+      }).pipe(Scope.provide(scope))
+      const delays = [50, 100, 200, 200, 200]
+      for (let n = 0; n < delays.length; n++) yield* killAndRestart(supervised, delays[n]!, n + 1)
+      assert.deepStrictEqual((yield* take(restarted, 5)).map((e) => Duration.toMillis(e.delay)), delays)
+      const state = yield* supervised.state
+      assert.strictEqual(state.restarts, 5)
+      assert.deepInclude(Option.getOrThrow(state.lastExit), { _tag: "Killed" })
+      const last = yield* currentPid(supervised)
+      yield* Scope.close(scope, Exit.void)
       assert.isFalse(alive(last))
-      assert.isFalse(yield* proc.running)
-      yield* Effect.sleep("300 millis") // no restart after a stop
-      assert.strictEqual(restarts.length, 5)
-      assert.deepStrictEqual(stopped, [{ code: null, signal: "SIGTERM" }])
+      assert.deepInclude(yield* supervised.state, { restarts: 5, stopped: true, current: Option.none() })
+      const [stop] = yield* take(stopped, 1)
+      assert.deepInclude(Option.getOrThrow(stop!.exit), { _tag: "Killed" })
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-17 the restart schedule ends: a process that keeps crashing stays down after its last restart", () =>
+  it.effect("PRC-17 the restart schedule ends: a process that keeps crashing stays down after its last restart", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
-      const failed: Array<string> = []
-      yield* bus.on(ManagedProcess.Failed, (e) => void failed.push(e.reason))
-      const proc = yield* ManagedProcess.start("crashy", ...script("process.exit(1)"), {
+      const failed = yield* Bus.subscribe(ManagedProcess.Failed)
+      const supervised = yield* ManagedProcess.supervise(...script("process.exit(1)"), {
         restart: Schedule.spaced("20 millis").pipe(Schedule.upTo({ times: 2 }))
       })
-      const stdout = yield* Effect.forkChild(Stream.runDrain(proc.stdout), { startImmediately: true })
-      yield* Fiber.join(stdout) // the streams end when the process is down for good
-      assert.strictEqual((yield* proc.health).restarts, 2)
-      yield* eventually(() => failed.length >= 3) // bus listeners run on their own fibers
-      yield* Effect.sleep("50 millis")
-      assert.deepStrictEqual(failed, ["exited with code 1", "exited with code 1", "exited with code 1"])
-      assert.deepStrictEqual(yield* proc.exit, Option.some({ code: 1, signal: null }))
-      yield* proc.stop // already down: returns at once
+      const stdout = yield* Effect.forkChild(Stream.runDrain(supervised.stdout), { startImmediately: true })
+      for (let n = 0; n < 2; n++) {
+        yield* until(supervised.changes, (s) => Option.isNone(s.current) && s.restarts === n)
+        yield* TestClock.adjust("20 millis")
+      }
+      yield* Fiber.join(stdout) // the line streams end when the supervision is over
+      assert.deepStrictEqual(yield* supervised.state, {
+        current: Option.none(),
+        restarts: 2,
+        lastExit: Option.some(exited(1)),
+        stopped: true
+      })
+      assert.deepStrictEqual((yield* take(failed, 3)).map((e) => e.reason), [
+        "exited with code 1",
+        "exited with code 1",
+        "exited with code 1"
+      ])
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-18 a run that lasted resetAfter resets the restart schedule", () =>
+  it.effect("PRC-18 a run that lasted resetAfter starts the restart schedule over", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
-      const delays: Array<number> = []
-      yield* bus.on(ManagedProcess.Restarted, (e) => void delays.push(Duration.toMillis(e.delay)))
-      // Runs 1 and 2 crash at once, run 3 lives 800 ms (longer than resetAfter), run 4 crashes at once.
-      const source = `const fs = require('fs'); const f = process.argv[1];
-        const n = Number(fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '0') + 1; fs.writeFileSync(f, String(n));
-        setTimeout(() => process.exit(1), n === 3 ? 800 : 0)`
-      const counter = join(tmpdir(), `specter-runs-${process.pid}-${Date.now()}`)
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(counter, { force: true })))
-      yield* ManagedProcess.start("flaky", node, ["-e", source, counter], {
+      const restarted = yield* Bus.subscribe(ManagedProcess.Restarted)
+      const supervised = yield* ManagedProcess.supervise(...script(forever), {
         restart: ManagedProcess.restartPolicy({ base: "20 millis", max: "1 second", times: 3 }),
         resetAfter: "400 millis"
       })
-      yield* eventually(() => delays.length === 3)
-      assert.deepStrictEqual(delays, [20, 40, 20])
+      yield* killAndRestart(supervised, 20, 1)
+      yield* killAndRestart(supervised, 40, 2)
+      yield* TestClock.adjust("400 millis") // run 3 is healthy for resetAfter
+      yield* killAndRestart(supervised, 20, 3)
+      assert.deepStrictEqual((yield* take(restarted, 3)).map((e) => Duration.toMillis(e.delay)), [20, 40, 20])
     }).pipe(Effect.provide(TestLayer)))
 
-  it.live("PRC-21 lifecycle events on the bus: Started, Line, Exited, Failed, Restarted, Stopped", () =>
+  it.effect("stdout continues across restarts: one consumer gets the lines of every run, then the end", () =>
     Effect.gen(function*() {
-      const bus = yield* Bus.Bus
-      const seen: Array<string> = []
-      yield* bus.on(ManagedProcess.Started, (e) => void seen.push(`started ${e.process} #${e.restarts}`))
-      yield* bus.on(ManagedProcess.Line, (e) => void seen.push(`${e.stream}: ${e.line}`))
-      yield* bus.on(ManagedProcess.Exited, (e) => void seen.push(`exited ${e.exit.code}`))
-      yield* bus.on(ManagedProcess.Failed, (e) => void seen.push(`failed ${e.reason}`))
-      yield* bus.on(ManagedProcess.Restarted, (e) => void seen.push(`restarted #${e.restarts}`))
-      yield* bus.on(ManagedProcess.Stopped, (e) => void seen.push(`stopped ${e.exit?.code}`))
-      yield* ManagedProcess.start("p", ...script("console.error('oops'); process.exit(2)"), {
-        publishLines: true,
-        restart: Schedule.spaced("10 millis").pipe(Schedule.upTo({ times: 1 }))
+      const started = yield* Bus.subscribe(ManagedProcess.Started)
+      const supervised = yield* ManagedProcess.supervise(...script("console.log('run ' + process.pid); process.exit(1)"), {
+        restart: Schedule.recurs(2)
       })
-      yield* eventually(() => seen.includes("stopped 2"))
+      const lines = yield* Stream.runCollect(supervised.stdout)
+      const pids = (yield* take(started, 3)).map((e) => e.pid)
+      assert.deepStrictEqual(lines, pids.map((pid) => `run ${pid}`))
+      assert.strictEqual(new Set(pids).size, 3)
+      assert.deepStrictEqual(yield* Stream.runCollect(supervised.stderr), [])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-19 a restart that cannot spawn publishes Failed and asks the schedule again", () =>
+    Effect.gen(function*() {
+      const failed = yield* Bus.subscribe(ManagedProcess.Failed)
+      const cwd = mkdtempSync(join(tmpdir(), "specter-gone-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(cwd, { recursive: true, force: true })))
+      // The first run removes its own working directory: no later run can spawn.
+      const supervised = yield* ManagedProcess.supervise(...script("require('fs').rmdirSync(process.cwd())"), {
+        cwd,
+        restart: Schedule.recurs(2)
+      })
+      yield* Stream.runDrain(supervised.stdout)
+      const reasons = (yield* take(failed, 2)).map((e) => e.reason)
+      assert.strictEqual(reasons.length, 2)
+      assert.isTrue(reasons.every((reason) => reason.startsWith("restart failed: ") && reason.includes(cwd)))
+      assert.deepInclude(yield* supervised.state, { restarts: 0, stopped: true, lastExit: Option.some(exited(0)) })
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("PRC-21 lifecycle events on the bus: Started, Line, Exited, Failed, Restarted, Stopped", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const record = <A>(event: Bus.Event<A>, show: (payload: A) => string) => Bus.on(event, (e) => void seen.push(show(e)))
+      yield* record(ManagedProcess.Started, (e) => `started ${e.process} #${e.restarts}`)
+      yield* record(ManagedProcess.Line, (e) => `${e.stream}: ${e.line}`)
+      yield* record(ManagedProcess.Exited, (e) => `exited ${e.exit._tag === "Exited" ? e.exit.code : "killed"}`)
+      yield* record(ManagedProcess.Failed, (e) => `failed ${e.reason}`)
+      yield* record(ManagedProcess.Restarted, (e) => `restarted #${e.restarts}`)
+      const stopped = yield* Bus.subscribe(ManagedProcess.Stopped)
+      yield* ManagedProcess.supervise(...script("console.error('oops'); process.exit(2)"), {
+        name: "p",
+        publishLines: true,
+        restart: Schedule.recurs(1)
+      })
+      yield* take(stopped, 1)
       assert.deepStrictEqual(seen, [
         "started p #0",
         "stderr: oops",
@@ -104,8 +153,7 @@ describe("ManagedProcess supervision", () => {
         "started p #1",
         "stderr: oops",
         "exited 2",
-        "failed exited with code 2",
-        "stopped 2"
+        "failed exited with code 2"
       ])
     }).pipe(Effect.provide(TestLayer)))
 })

@@ -1,18 +1,24 @@
 /**
- * Helpers shared by the ManagedProcess tests: real child processes, real time.
+ * Helpers shared by the ManagedProcess tests: real child processes (Node scripts),
+ * waits on real events (never on real time), and a layer with a Bus, a recording
+ * logger and the Node spawner.
  */
 import { NodeServices } from "@effect/platform-node"
-import type { ManagedProcess } from "@specter/core"
-import { TestSpecter } from "@specter/testing"
-import { type Duration, Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import * as TestLogger from "../../testing/src/TestLogger.ts"
+import * as Bus from "../src/Bus.ts"
 
-export const TestLayer = Layer.merge(TestSpecter.layer, NodeServices.layer)
+export { TestLogger }
+
+export const TestLayer = Layer.mergeAll(Bus.layer, TestLogger.layer, NodeServices.layer)
 export const node = process.execPath
 export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+export const script = (source: string): [string, Array<string>] => [node, ["-e", source]]
+export const forever = "setInterval(() => {}, 1000)"
 
-/** Whether `pid` can still run: it exists and is not a zombie. */
+/** Whether `pid` can still run: it exists and is not a zombie (this container's PID 1 does not reap orphans). */
 export const alive = (pid: number): boolean => {
   try {
     return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z"
@@ -21,23 +27,12 @@ export const alive = (pid: number): boolean => {
   }
 }
 
-/** Waits (real time) until `check` holds; fails the test after `within`. */
-export const eventually = (check: () => boolean | Effect.Effect<boolean>, within: Duration.Input = "5 seconds") =>
-  Effect.gen(function*() {
-    while (true) {
-      const result = check()
-      if (typeof result === "boolean" ? result : yield* result) return
-      yield* Effect.sleep("5 millis")
-    }
-  }).pipe(Effect.timeoutOrElse({ duration: within, orElse: () => Effect.die(new Error("condition not reached in time")) }))
+/** The first `n` values of `stream`, as an array. */
+export const take = <A>(stream: Stream.Stream<A>, n: number): Effect.Effect<Array<A>> =>
+  Effect.map(Stream.runCollect(Stream.take(stream, n)), (values) => [...values])
 
-/** Collects the lines of `stream` from now on. */
-export const lines = (proc: ManagedProcess.ManagedProcess, stream: ManagedProcess.StreamName = "stdout") =>
-  Effect.gen(function*() {
-    const got: Array<string> = []
-    yield* proc.watchStream(stream, (line) => Effect.sync(() => void got.push(line)))
-    return got
-  })
-
-export const script = (source: string): [string, Array<string>] => [node, ["-e", source]]
-export const forever = "setInterval(() => {}, 1000)"
+/** Waits for the first value of `stream` that satisfies `predicate`. */
+export const until = <A>(stream: Stream.Stream<A>, predicate: (value: A) => boolean): Effect.Effect<A> =>
+  Stream.runHead(Stream.filter(stream, predicate)).pipe(
+    Effect.flatMap((found) => found._tag === "Some" ? Effect.succeed(found.value) : Effect.die(new Error("stream ended")))
+  )
