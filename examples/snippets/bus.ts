@@ -17,6 +17,9 @@ const program = Effect.gen(function*() {
   // => listen 2
   // => stream 2
   yield* Bus.emit(Tick, 3)        // returns at once; listeners run on their own fibers
+  yield* Bus.emitAndWait(Tick, 4)
+  // => listen 3
+  // => listen 4
 }).pipe(Effect.scoped, Effect.provide(Bus.layer)) // closing the scope removes the listeners
 
 Effect.runPromise(program)

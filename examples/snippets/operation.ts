@@ -1,5 +1,5 @@
 import { Operation, Outcome } from "@specter/core"
-import { Effect } from "effect"
+import { Console, Effect } from "effect"
 
 const stock = new Map([["lamp", 3]])
 
@@ -23,13 +23,14 @@ const Reserve = Operation.make("reserve", {
 
 const program = Effect.gen(function*() {
   const reserved = yield* Reserve.run({ item: "lamp", quantity: 2 })
-  console.log(Outcome.toJSON(reserved)) // { ok: true, status: 200, value: { item: 'lamp', left: 1 } }
-  console.log((yield* Outcome.unwrap(reserved)).left) // 1
+  yield* Console.log(JSON.stringify(Outcome.toJSON(reserved))) // => {"ok":true,"status":200,"value":{"item":"lamp","left":1}}
+  yield* Console.log((yield* Outcome.unwrap(reserved)).left) // => 1
 
   const inputs = [{ item: "lamp", quantity: 0 }, { item: "desk", quantity: 1 }, { item: "lamp", quantity: 5 }]
   const refused = yield* Effect.forEach(inputs, Reserve.run)
-  console.log(refused.map((outcome) => `${outcome.status} ${outcome.error}`))
-  // [ '422 quantity must be positive', "404 no item 'desk'", '500 internal error' ]: the defect is logged, never thrown
+  yield* Console.log(refused.map((outcome) => `${outcome.status} ${outcome.error}`).join("; "))
+  // => 422 quantity must be positive; 404 no item 'desk'; 500 internal error
+  // the defect is logged, never thrown
 })
 
 Effect.runPromise(program)

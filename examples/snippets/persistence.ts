@@ -1,5 +1,5 @@
 import { Persistence, Store } from "@specter/core"
-import { Effect, Schema } from "effect"
+import { Console, Effect, Schema } from "effect"
 
 const Todos = Schema.Struct({ todos: Schema.Array(Schema.String) })
 
@@ -8,9 +8,10 @@ const run = (todo: string) =>
   Effect.gen(function*() {
     const store = yield* Store.make("todos", { todos: [] as ReadonlyArray<string> }, { persist: { schema: Todos } })
     const { todos } = yield* store.update((s) => ({ todos: [...s.todos, todo] })) // completes once durable
-    console.log(todos)
+    yield* Console.log(todos.join(", "))
   }).pipe(Effect.scoped, Effect.provide(Persistence.layer)) // SQLite in $SPECTER_DATA_DIR/specter.db
 
 Effect.runPromise(Effect.andThen(run("write the README"), run("ship it")))
-// [ 'write the README' ]
-// [ 'write the README', 'ship it' ]: the second run started from the saved state
+// => write the README
+// => write the README, ship it
+// the second run started from the saved state

@@ -42,9 +42,17 @@ const expectedOutput = (file: string): ReadonlyArray<string> =>
 
 const LOG_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] [A-Z]+ \(#\d+\)/
 
-/** What a snippet printed, without blank lines and Effect's log lines. */
-const printed = (output: string): ReadonlyArray<string> =>
-  output.split("\n").map((line) => line.trim()).filter((line) => line.length > 0 && !LOG_LINE.test(line))
+/** What a snippet printed, without blank lines and Effect's log entries (a log line and its indented continuation). */
+const printed = (output: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  let inLog = false
+  for (const line of output.split("\n")) {
+    if (LOG_LINE.test(line)) inLog = true
+    else if (!/^\s/.test(line)) inLog = false
+    if (!inLog && line.trim().length > 0) out.push(line.trim())
+  }
+  return out
+}
 
 const tempDataDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "specter-snippet-"))),

@@ -1,7 +1,7 @@
 /**
  * A supervised helper process: a small Node script that prints one JSON line a
  * second (`{ pid, beat, rss }`, `rss` in bytes). The service keeps its last 20
- * output lines in its state and pushes each one to every page as `process:line`
+ * output lines and pushes each one to every page as `process:line`
  * `{ stream, line }`; a page that connects (or reconnects) gets the recent lines at
  * once as `process:lines` `{ lines }`.
  *
@@ -11,7 +11,8 @@
  * fails (EPIPE) and it exits, so it never outlives the server by more than a beat.
  */
 import { ManagedProcess, Service, SocketServer } from "@specter/server"
-import { Effect, Semaphore } from "effect"
+import { Context, Effect, Stream, SubscriptionRef } from "effect"
+import { inOrder } from "./Live.ts"
 
 const script = [
   // Its output is its whole purpose: once nobody reads it (the server is gone), it ends.
@@ -29,28 +30,30 @@ export interface OutputLine {
 /** How many of the most recent lines the service keeps. */
 export const recentLines = 20
 
-/** The heartbeat service; its state holds the most recent output lines, oldest first. */
-export class Heartbeat extends Service.Tag<Heartbeat>()("heartbeat", { lines: [] as ReadonlyArray<OutputLine> }) {}
-
-/**
- * Starts the helper and follows its output. Fails to start (`ServiceStartError`)
- * when the helper cannot be spawned.
- */
-export const HeartbeatLive = Service.layer(Heartbeat, (self) =>
-  Effect.gen(function*() {
+/** The heartbeat service; `lines` holds the most recent output lines, oldest first. */
+export class Heartbeat extends Context.Service<Heartbeat, {
+  readonly lines: SubscriptionRef.SubscriptionRef<ReadonlyArray<OutputLine>>
+}>()("heartbeat") {
+  /** Starts the helper and follows its output; fails to start when the helper cannot be spawned. */
+  static readonly layer = Service.layer(this, Effect.gen(function*() {
     const sockets = yield* SocketServer.SocketServer
-    // One push at a time: a new page gets its snapshot and the live lines in order.
-    const lock = yield* Semaphore.make(1)
-    const helper = yield* self.adopt(ManagedProcess.start("heartbeat", process.execPath, ["-e", script], {
+    const lines = yield* SubscriptionRef.make<ReadonlyArray<OutputLine>>([])
+    const helper = yield* ManagedProcess.supervise(process.execPath, ["-e", script], {
+      name: "heartbeat",
       restart: ManagedProcess.restartPolicy({ max: "10 seconds" }),
       terminateTimeout: "2 seconds"
-    }))
-    const show = (stream: ManagedProcess.StreamName) => (line: string) =>
-      lock.withPermit(Effect.andThen(
-        self.update((s) => ({ lines: [...s.lines, { stream, line }].slice(-recentLines) })),
-        sockets.broadcast("process:line", { stream, line })
-      ))
-    yield* helper.followOutput({ stdout: show("stdout"), stderr: show("stderr") })
-    yield* self.listen(SocketServer.Connected, ({ sid }) =>
-      lock.withPermit(Effect.flatMap(self.get, ({ lines }) => sockets.push(sid, "process:lines", { lines }))))
+    })
+    const tagged = (stream: ManagedProcess.StreamName) => Stream.map(helper[stream], (line): OutputLine => ({ stream, line }))
+    const show = (output: OutputLine) =>
+      Effect.andThen(
+        SubscriptionRef.update(lines, (recent) => [...recent, output].slice(-recentLines)),
+        sockets.broadcast("process:line", output)
+      )
+    yield* inOrder(
+      Stream.map(Stream.merge(tagged("stdout"), tagged("stderr")), show),
+      (sid) => Effect.flatMap(SubscriptionRef.get(lines), (recent) => sockets.push(sid, "process:lines", { lines: recent }))
+    )
+    yield* Service.health(Effect.map(helper.state, ({ restarts, current }) => ({ restarts, running: current._tag === "Some" })))
+    return { lines }
   }))
+}

@@ -13,9 +13,9 @@ import { type App, ClientModule, Persistence } from "@specter/server"
 import { Layer } from "effect"
 import { HttpStaticServer } from "effect/http"
 import { fileURLToPath } from "node:url"
-import { TickerLive } from "./ClockService.ts"
-import { HeartbeatLive } from "./Heartbeat.ts"
-import { InventoryLive } from "./Inventory.ts"
+import { Ticker } from "./ClockService.ts"
+import { Heartbeat } from "./Heartbeat.ts"
+import { Inventory } from "./Inventory.ts"
 import { ItemsController } from "./ItemsController.ts"
 import { LoadLive } from "./LoadService.ts"
 
@@ -24,10 +24,10 @@ const Page = HttpStaticServer.layer({ root: fileURLToPath(new URL("../public", i
 )
 
 /** The inventory, kept on disk. */
-const StoredInventory = InventoryLive.pipe(Layer.provide(Persistence.layer))
+const StoredInventory = Inventory.layer.pipe(Layer.provide(Persistence.layer))
 
 export const options = {
-  services: [TickerLive, LoadLive, HeartbeatLive],
+  services: [Ticker.layer, LoadLive, Heartbeat.layer],
   controllers: [ItemsController.pipe(Layer.provide(StoredInventory))],
   routes: [Page, ClientModule.route()]
 } satisfies App.Options

@@ -123,7 +123,7 @@ describe("App lifecycle", () => {
     Effect.gen(function*() {
       const { scope, context } = yield* boot({ services: [] })
       const registry = Context.get(context as Context.Context<Registry.Registry>, Registry.Registry)
-      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor("late", "1 minute")), { startImmediately: true })
+      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor(Registry.key<number>("late"), "1 minute")), { startImmediately: true })
       yield* Scope.close(scope, Exit.void)
       assert.strictEqual((yield* Fiber.join(waiting))._tag, "RegistryCleared")
     }))

@@ -18,7 +18,7 @@ import { Effect, Exit, Layer, Scope } from "effect"
 const Greeting = Field.struct({ name: Field.string({ required: true, nonEmpty: true }), times: Field.int({ default: 1 }) })
 const order: Array<string> = []
 
-const Chat = Controller.make("chat", () =>
+const Chat = Controller.make("chat",
   Effect.gen(function*() {
     const sockets = yield* SocketServer.SocketServer
     return {
