@@ -54,15 +54,15 @@ describe("system", () => {
         assert.deepInclude(recent.payload.lines, seen.payload)
       }).pipe(Effect.scoped))
 
-    it.effect("GET /health lists load and heartbeat as running, with the load and the recent lines as their state", () =>
+    it.effect("GET /health lists load and heartbeat as running, with the load and the helper's restarts as their details", () =>
       Effect.gen(function*() {
         const url = yield* TestServer.url("/health")
         const health = yield* Effect.promise(() => fetch(url).then((r) => r.json()))
         assert.includeMembers(Object.keys(health.services), ["load", "heartbeat"])
         assert.strictEqual(health.services.load.status, "running")
-        assert.isNumber(health.services.load.state.oneMinute)
+        assert.isNumber(health.services.load.details[0].oneMinute)
         assert.strictEqual(health.services.heartbeat.status, "running")
-        assert.isArray(health.services.heartbeat.state.lines)
+        assert.deepInclude(health.services.heartbeat.details[0], { running: true })
       }).pipe(Effect.scoped))
   })
 })

@@ -49,7 +49,7 @@ describe("ownership", () => {
       }))
       yield* TestClock.adjust("2 seconds")
       assert.strictEqual(yield* Ref.get(polls), 3)
-      const ended = yield* Effect.forkChild(Stream.runDrain(service.changes))
+      const ended = yield* Effect.forkChild(Stream.runDrain(service.changes), { startImmediately: true })
       yield* Scope.close(scope, Exit.void)
       yield* Fiber.join(ended) // the store's streams end with its scope
       yield* TestClock.adjust("1 hour")
