@@ -26,7 +26,9 @@
  *
  * Messages use JavaScript type names (`string`, `number`, `boolean`, `array`, `object`,
  * `null`), e.g. `'quantity' must be int: Cannot convert string 'x' to int`. Values quoted
- * in messages are cut to 100 characters. Original: `Field` and `Schema` (§9).
+ * in messages are cut to 100 characters.
+ *
+ * Original: `Field` and `Schema` (§9): `Field.struct` is `Schema(name, fields, strict)`.
  *
  * @since 0.1.0
  */
@@ -91,8 +93,7 @@ export type Any = Field<any, any, any, Schema.Optionality>
  * Options shared by every field.
  *
  * - `required` (default `false`): an absent key, `null` or `undefined` fails with
- *   `'<label>' is required`. (The original coerced an explicit `null` on a required field,
- *   to `"None"` for strings; here it is missing.)
+ *   `'<label>' is required`.
  * - `default`: the value of an optional field that is absent or `null` (the same value
  *   every time, not copied). `defaultWith`: a factory called on every validation, for
  *   fresh mutable defaults; it wins over `default`. Without either the value is `null`.
@@ -105,8 +106,6 @@ export type Any = Field<any, any, any, Schema.Optionality>
  *   `'<label>' failed validation`; throwing fails with `'<label>' validation error: <message>`;
  *   any other result passes. It is not part of the JSON Schema.
  * - `label`: the name used inside messages (default: the key). Error maps stay keyed by key.
- *
- * Original: `Field(type, required, default, choices, validator, label)`.
  *
  * @since 0.1.0
  * @category models
@@ -178,7 +177,6 @@ export const isField = (u: unknown): u is Any => Schema.isSchema(u) && TypeId in
  * A string field; decoded side `Schema.String`. Strings pass unchanged (not trimmed;
  * `""` is a value, not a missing one). Numbers become their decimal text (`String(n)`),
  * booleans `"true"`/`"false"`, arrays and objects their JSON text. Never fails to coerce.
- * Original: `Field(str, ...)`.
  *
  * @example
  * Field.string({ required: true, nonEmpty: true, maxLength: 80 })
@@ -196,7 +194,6 @@ export const string = <const O extends StringOptions = {}>(options?: O & StringO
  * 1000; `"3.7"`, `"0x10"`, `""` are rejected). NaN, ±Infinity, results outside the
  * safe-integer range and any other type fail with
  * `'<label>' must be int: Cannot convert <type> '<value>' to int`.
- * Original: `Field(int, ...)`.
  *
  * @example
  * Field.int({ default: 1, validator: (n) => n > 0 })
@@ -213,7 +210,6 @@ export const int = <const O extends Options<number> = {}>(options?: O & Options<
  * unchanged; booleans give 1 or 0; strings are parsed with surrounding whitespace, `_`
  * separators and exponents allowed, plus `nan`, `inf` and `infinity` in any case.
  * Anything else fails with `'<label>' must be float: Cannot convert <type> '<value>' to float`.
- * Original: `Field(float, ...)`.
  *
  * @since 0.1.0
  * @category constructors
@@ -226,7 +222,6 @@ export const float = <const O extends Options<number> = {}>(options?: O & Option
  * trimmed and lower-cased: `1`, `true`, `yes`, `on` give `true`; `0`, `false`, `no`, `off`
  * and `""` give `false`; any other non-empty string (`"maybe"`, `"2"`) gives `true`.
  * Numbers: `false` only for 0 (NaN gives `true`). Arrays and objects: `false` when empty.
- * Original: `Field(bool, ...)`.
  *
  * @since 0.1.0
  * @category constructors
@@ -241,7 +236,6 @@ export const bool = <const O extends Options<boolean> = {}>(options?: O & Option
  * through that field's coercion, checks and validator (labelled `<label>[<i>]`, keyed
  * `<key>.<i>`); a `null` element gives the item's default, or `'<label>[<i>]' is required`
  * when it has none. The item's own `required` and `label` are not used.
- * Original: `Field(list, ...)`, which had no item type.
  *
  * @example
  * Field.list(Field.string({ maxLength: 20 }), { maxLength: 10, defaultWith: () => [] })
@@ -265,7 +259,6 @@ export function list(itemOrOptions?: Any | ListOptions<any>, options?: ListOptio
  * An object field; decoded side `Schema.Record(Schema.String, Schema.Unknown)` (a fresh
  * object). Any non-null, non-array object passes; anything else fails with
  * `'<label>' must be object: Expected object, got <type>`.
- * Original: `Field(dict, ...)`.
  *
  * @since 0.1.0
  * @category constructors
@@ -278,7 +271,6 @@ export const dict = <const O extends Options<Readonly<Record<string, unknown>>> 
  * A field whose value must be one of `values`, compared with `===` and without coercion
  * (use `Field.int({ choices })` and friends to coerce first); decoded side
  * `Schema.Literals(values)`. Fails with `'<label>' must be one of [<values>], got '<value>'`.
- * Original: `Field(choices=[...])`.
  *
  * @example
  * Field.literals(["low", "high"], { default: "low" })
@@ -296,8 +288,7 @@ export const literals = <
  * A field coerced by `coerce`: its return value is the field's value (decoded side
  * `Schema.Unknown`, typed `T`; the JSON Schema says nothing about it). Anything it throws
  * becomes `'<label>' must be <name>: <message>` (or `'<label>' coercion failed: <message>`
- * when `name` is empty). Unlike the original, no thrown error escapes validation.
- * Original: `Field(<callable>, ...)`.
+ * when `name` is empty); nothing it throws escapes validation.
  *
  * @example
  * Field.custom("Email", (u) => {
@@ -375,7 +366,6 @@ export interface StructOptions {
  * Throws a `TypeError` at construction when a value in `fields` is not a `Field`, or
  * when there is no field (Effect's empty struct accepts any value but `null` and
  * `undefined`, arrays included, and returns it as it is).
- * Original: `Schema(name, fields, strict)`.
  *
  * @example
  * const doc = Schema.toJsonSchemaDocument(Field.struct({ name: Field.string({ required: true }) }))
@@ -419,7 +409,6 @@ const makeStruct = <F extends Fields>(fields: F, strict: boolean, name: string |
  * last. `strict` and `name` default to those of `self`.
  *
  * Throws a `TypeError` when a value in `extra` is not a `Field`.
- * Original: `Schema.extend(name, extra, strict)`.
  *
  * @since 0.1.0
  * @category combinators
@@ -437,7 +426,6 @@ export const extend = <F extends Fields, const E extends Fields>(
 
 /**
  * The declared keys of a struct, in declaration order.
- * Original: `Schema.field_names`.
  *
  * @since 0.1.0
  * @category getters
@@ -446,7 +434,6 @@ export const fieldNames = (self: Struct<any>): ReadonlyArray<string> => Object.k
 
 /**
  * The keys of the required fields of a struct, in declaration order.
- * Original: `Schema.required_fields`.
  *
  * @since 0.1.0
  * @category getters

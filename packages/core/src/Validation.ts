@@ -4,6 +4,8 @@
  * messages are those of §9 (`'quantity' must be int: ...`); with any other Schema they
  * are Effect's. `Field` re-exports everything here.
  *
+ * Original: `Schema.validate` and its failed `Outcome` (status 400, meta `errors`).
+ *
  * @since 0.1.0
  */
 import { Data, Effect, Option, type Schema, type SchemaAST, type SchemaIssue, SchemaParser } from "effect"
@@ -19,7 +21,6 @@ import { flatten } from "./internal/validation.ts"
  * has an `identifier` (`Field.struct`'s `name`). A `Field.struct` given something other
  * than an object fails with `[<name>] Expected an object payload, got <type>` and no
  * `errors`.
- * Original: the failed `Outcome` of `Schema.validate` (status 400, meta `errors`).
  *
  * @since 0.1.0
  * @category errors
@@ -62,8 +63,6 @@ export const toValidationError = (error: Schema.SchemaError): ValidationError =>
  *
  * **When to use**: at every edge that takes untrusted data (HTTP bodies, socket
  * payloads, queued jobs).
- *
- * Original: `Schema.validate(data)`.
  *
  * @example
  * const item = yield* Field.validate(NewItem, body) // Effect<NewItem, ValidationError>

@@ -90,7 +90,11 @@ export const makeSpec = (
 }
 
 /** The item spec of a list: its default fills a `null` element, else the element is required. */
-export const asItem = (spec: Spec): Spec => ({ ...spec, required: spec.resolveDefault === undefined, label: undefined })
+export const asItem = (spec: Spec): Spec => ({
+  ...spec,
+  required: spec.resolveDefault === undefined,
+  label: undefined
+})
 
 // ---------------------------------------------------------------------------
 // Coercion table (§9.4)
@@ -179,7 +183,8 @@ export const custom = (coerce: (value: unknown) => unknown): Convert => (value) 
  * function, so one can only be a member inherited from a prototype (`constructor`,
  * `toString`): it never becomes a field value.
  */
-export const isAbsent = (value: unknown): boolean => value === null || value === undefined || typeof value === "function"
+export const isAbsent = (value: unknown): boolean =>
+  value === null || value === undefined || typeof value === "function"
 
 /** The value of an absent field: its default, else `null`, else (required) an error. */
 export const absent = (spec: Spec, path: ReadonlyArray<PropertyKey>): Outcome =>
