@@ -62,7 +62,8 @@ export const toValidationError = (error: Schema.SchemaError): ValidationError =>
  * (`onExcessProperty: "error"`); `options` may override both.
  *
  * **When to use**: at every edge that takes untrusted data (HTTP bodies, socket
- * payloads, queued jobs).
+ * payloads, queued jobs). A synchronous Schema (every `Field.struct`) gives back a
+ * completed Effect (an `Exit`), so running it costs no fiber.
  *
  * @example
  * const item = yield* Field.validate(NewItem, body) // Effect<NewItem, ValidationError>
@@ -77,6 +78,6 @@ export const validate = <S extends Schema.Top>(
 ): Effect.Effect<S["Type"], ValidationError, S["DecodingServices"]> => {
   const strict = structOf(schema.ast)?.strict === true ? { onExcessProperty: "error" as const } : undefined
   return SchemaParser.decodeUnknownEffect(schema)(input, { errors: "all", ...strict, ...options }).pipe(
-    Effect.mapError((issue) => fromIssue(issue, Option.some(input)))
+    Effect.mapErrorEager((issue) => fromIssue(issue, Option.some(input)))
   )
 }
