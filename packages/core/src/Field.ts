@@ -1,13 +1,12 @@
 /**
  * Declarative extraction, coercion and validation of untrusted payloads (HTTP bodies,
- * socket data). A handful of field constructors describe what a payload should hold;
- * `Field.struct` turns them into an ordinary Effect `Schema` from `unknown` to the clean
- * object, so it composes with `HttpServerRequest.schemaBodyJson`,
- * `Schema.decodeUnknownEffect`, `Schema.fromJsonString` and the rest.
+ * socket data). Every field constructor returns an Effect Schema, and `Field.struct` is a
+ * `Schema.Struct` of them, so they compose with `HttpServerRequest.schemaBodyJson`,
+ * `Schema.fromJsonString`, `Schema.toJsonSchemaDocument` and the rest.
  *
  * ```ts
  * const NewItem = Field.struct({
- *   name: Field.string({ required: true, nonEmpty: true }),
+ *   name: Field.string({ required: true, nonEmpty: true, maxLength: 80 }),
  *   quantity: Field.int({ default: 1 }),
  *   tags: Field.list(Field.string(), { defaultWith: () => [] }),
  * })
@@ -15,32 +14,64 @@
  * const item = yield* Field.validate(NewItem, body) // Effect<NewItem, ValidationError>
  * ```
  *
+ * **Two readings of one Schema.** A field's decoded side is its value's Schema
+ * (`Schema.Int`, `Schema.String`, `Schema.Literals(choices)`, `Schema.Array(item)`, ...,
+ * in a union with `null` or the default's type when optional). Decoding is lenient: it
+ * accepts every input the coercion rules of each constructor turn into such a value
+ * (`"3"` for an int, `"yes"` for a bool). The JSON Schema (`Schema.toJsonSchemaDocument`)
+ * and `Schema.toCodecJson` describe the canonical form instead: the value's type, with
+ * `required`, `default`, `enum`, `minLength`/`maxLength`/`maxItems`; encoding produces
+ * that form. So a client that follows the document is always accepted, and a lenient
+ * one (an HTML form, a query string) is too.
+ *
  * Messages use JavaScript type names (`string`, `number`, `boolean`, `array`, `object`,
  * `null`), e.g. `'quantity' must be int: Cannot convert string 'x' to int`. Values quoted
- * in messages are cut to 100 characters. Original: `Field` and `Schema` (§9).
+ * in messages are cut to 100 characters.
+ *
+ * Original: `Field` and `Schema` (§9): `Field.struct` is `Schema(name, fields, strict)`.
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Schema, type SchemaAST } from "effect"
 import * as internal from "./internal/field.ts"
+import * as fieldSchema from "./internal/fieldSchema.ts"
 import type * as types from "./internal/fieldTypes.ts"
-import * as schemaInternal from "./internal/fieldSchema.ts"
+import { typeName } from "./internal/fieldMessages.ts"
 
 export { toValidationError, validate, ValidationError } from "./Validation.ts"
 
 const TypeId = "~@specter/core/Field" as const
 
 /**
- * One declared field. `Type` is its value in a validated struct (including `null` or the
- * default's type when it is optional); `Item` is its value as a `list` item. Both are
- * phantom: they exist only for the type checker.
+ * One declared field: an Effect Schema from any input to `T`, whose canonical (JSON)
+ * form is `E`. `Key` says whether a struct may leave the key out (`"optional"`) or
+ * reports it missing (`"required"`). `Item` is the field's value as a `list` item;
+ * like `Type`, it exists only for the type checker.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Field<out T, out I = T> {
+export interface Field<out T, out E = T, out I = T, out Key extends Schema.Optionality = Schema.Optionality>
+  extends
+    Schema.Bottom<
+      T,
+      E,
+      never,
+      never,
+      SchemaAST.AST,
+      Field<T, E, I, Key>,
+      T,
+      T,
+      readonly [],
+      T,
+      "readonly",
+      "required",
+      "no-default",
+      "readonly",
+      Key
+    >
+{
   readonly [TypeId]: typeof TypeId
-  readonly Type: T
   readonly Item: I
   /** The coercion target: `string`, `int`, `float`, `boolean`, `array`, `object`, `literal` or a custom name. */
   readonly kind: string
@@ -56,26 +87,25 @@ export interface Field<out T, out I = T> {
  * @since 0.1.0
  * @category models
  */
-export type Any = Field<unknown, unknown>
+export type Any = Field<any, any, any, Schema.Optionality>
 
 /**
  * Options shared by every field.
  *
  * - `required` (default `false`): an absent key, `null` or `undefined` fails with
- *   `'<label>' is required`. (The original coerced an explicit `null` on a required field,
- *   to `"None"` for strings; here it is missing.)
+ *   `'<label>' is required`.
  * - `default`: the value of an optional field that is absent or `null` (the same value
  *   every time, not copied). `defaultWith`: a factory called on every validation, for
  *   fresh mutable defaults; it wins over `default`. Without either the value is `null`.
- *   Defaults are never coerced, checked against choices or validated.
+ *   Defaults are never coerced, checked against choices or validated. The JSON Schema
+ *   shows the default (a factory is called once, when a document is built).
  * - `choices`: after coercion the value must `===` one of them, else
  *   `'<label>' must be one of [<choices>], got '<value>'`. An empty list means no check.
+ *   The decoded side becomes `Schema.Literals(choices)` (an `enum` in JSON Schema).
  * - `validator`: runs last, on the coerced value. Returning exactly `false` fails with
  *   `'<label>' failed validation`; throwing fails with `'<label>' validation error: <message>`;
- *   any other result passes.
+ *   any other result passes. It is not part of the JSON Schema.
  * - `label`: the name used inside messages (default: the key). Error maps stay keyed by key.
- *
- * Original: `Field(type, required, default, choices, validator, label)`.
  *
  * @since 0.1.0
  * @category models
@@ -90,28 +120,50 @@ export interface Options<T> {
 }
 
 /**
- * Options of `Field.string`: the shared ones plus `nonEmpty`, which rejects `""` (after
- * coercion, not trimmed) with `'<label>' must not be empty`.
+ * Options of `Field.string`: the shared ones, plus `nonEmpty`, which rejects `""` (after
+ * coercion, not trimmed) with `'<label>' must not be empty`, and `maxLength` (UTF-16
+ * code units), which rejects longer strings with `'<label>' must be at most N characters`.
+ * Both are in the JSON Schema (`minLength: 1`, `maxLength`).
  *
  * @since 0.1.0
  * @category models
  */
 export interface StringOptions extends Options<string> {
   readonly nonEmpty?: boolean | undefined
+  readonly maxLength?: number | undefined
 }
 
 /**
- * The field built from a value type `V` and the options `O` it was given.
+ * Options of `Field.list`: the shared ones, plus `maxLength`, which rejects a longer
+ * array with `'<label>' must be at most N items` before any item is looked at
+ * (`maxItems` in the JSON Schema).
  *
  * @since 0.1.0
  * @category models
  */
-export type FieldOf<V, O> = Field<types.Out<V, O>, types.ItemOut<V, O>>
-
-const make = (kind: string, coerce: internal.Coerce, options: internal.SpecOptions | undefined): Field<any, any> => {
-  const spec = internal.makeSpec(kind, coerce, options)
-  return { [TypeId]: TypeId, kind, required: spec.required, label: spec.label, spec } as Field<any, any>
+export interface ListOptions<T> extends Options<T> {
+  readonly maxLength?: number | undefined
 }
+
+/**
+ * The field built from a value type `V` (canonical form `E`) and the options `O` it was given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FieldOf<V, O, E = V> = Field<types.Out<V, O>, types.Chosen<E, O>, types.ItemOut<V, O>, types.KeyOf<O>>
+
+const make = (spec: internal.Spec): Field<any, any, any, any> =>
+  Schema.make<Field<any, any, any, any>>(fieldSchema.makeField(spec).ast, {
+    [TypeId]: TypeId,
+    kind: spec.kind,
+    required: spec.required,
+    label: spec.label,
+    spec
+  })
+
+const simple = (kind: string, target: string, convert: internal.Convert, options: internal.SpecOptions | undefined) =>
+  make(internal.makeSpec(kind, { target, convert }, options))
 
 /**
  * Returns `true` for a value built by one of the `Field` constructors.
@@ -119,117 +171,130 @@ const make = (kind: string, coerce: internal.Coerce, options: internal.SpecOptio
  * @since 0.1.0
  * @category guards
  */
-export const isField = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
+export const isField = (u: unknown): u is Any => Schema.isSchema(u) && TypeId in u
 
 /**
- * A string field. Strings pass unchanged (not trimmed; `""` is a value, not a missing
- * one). Numbers become their decimal text (`String(n)`), booleans `"true"`/`"false"`,
- * arrays and objects their JSON text. Never fails to coerce.
- * Original: `Field(str, ...)`.
+ * A string field; decoded side `Schema.String`. Strings pass unchanged (not trimmed;
+ * `""` is a value, not a missing one). Numbers become their decimal text (`String(n)`),
+ * booleans `"true"`/`"false"`, arrays and objects their JSON text. Never fails to coerce.
+ *
+ * @example
+ * Field.string({ required: true, nonEmpty: true, maxLength: 80 })
  *
  * @since 0.1.0
  * @category constructors
  */
 export const string = <const O extends StringOptions = {}>(options?: O & StringOptions): FieldOf<string, O> =>
-  make("string", internal.simple("string", internal.toStr), options)
+  simple("string", "string", internal.toStr, options)
 
 /**
- * An integer field. Numbers are truncated toward zero (3.7 → 3); booleans give 1 or 0;
- * strings must be an optionally signed run of digits with optional `_` separators and
- * surrounding whitespace (`" +1_000 "` → 1000; `"3.7"`, `"0x10"`, `""` are rejected).
- * NaN, ±Infinity, results outside the safe-integer range and any other type fail with
+ * An integer field; decoded side `Schema.Int` (a safe integer). Numbers are truncated
+ * toward zero (3.7 → 3); booleans give 1 or 0; strings must be an optionally signed run
+ * of digits with optional `_` separators and surrounding whitespace (`" +1_000 "` →
+ * 1000; `"3.7"`, `"0x10"`, `""` are rejected). NaN, ±Infinity, results outside the
+ * safe-integer range and any other type fail with
  * `'<label>' must be int: Cannot convert <type> '<value>' to int`.
- * Original: `Field(int, ...)`.
+ *
+ * @example
+ * Field.int({ default: 1, validator: (n) => n > 0 })
  *
  * @since 0.1.0
  * @category constructors
  */
 export const int = <const O extends Options<number> = {}>(options?: O & Options<number>): FieldOf<number, O> =>
-  make("int", internal.simple("int", internal.toInt), options)
+  simple("int", "int", internal.toInt, options)
 
 /**
- * A number field. Numbers pass unchanged; booleans give 1 or 0; strings are parsed with
- * surrounding whitespace, `_` separators and exponents allowed, plus `nan`, `inf` and
- * `infinity` in any case. Anything else fails with
- * `'<label>' must be float: Cannot convert <type> '<value>' to float`.
- * Original: `Field(float, ...)`.
+ * A number field; decoded side `Schema.Number`, so NaN and ±Infinity are values (JSON
+ * carries them as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`). Numbers pass
+ * unchanged; booleans give 1 or 0; strings are parsed with surrounding whitespace, `_`
+ * separators and exponents allowed, plus `nan`, `inf` and `infinity` in any case.
+ * Anything else fails with `'<label>' must be float: Cannot convert <type> '<value>' to float`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const float = <const O extends Options<number> = {}>(options?: O & Options<number>): FieldOf<number, O> =>
-  make("float", internal.simple("float", internal.toFloat), options)
+  simple("float", "float", internal.toFloat, options)
 
 /**
- * A boolean field; never fails to coerce. Strings are trimmed and lower-cased: `1`,
- * `true`, `yes`, `on` give `true`; `0`, `false`, `no`, `off` and `""` give `false`; any
- * other non-empty string (`"maybe"`, `"2"`) gives `true`. Numbers: `false` only for 0
- * (NaN gives `true`). Arrays and objects: `false` when empty.
- * Original: `Field(bool, ...)`.
+ * A boolean field; decoded side `Schema.Boolean`; never fails to coerce. Strings are
+ * trimmed and lower-cased: `1`, `true`, `yes`, `on` give `true`; `0`, `false`, `no`, `off`
+ * and `""` give `false`; any other non-empty string (`"maybe"`, `"2"`) gives `true`.
+ * Numbers: `false` only for 0 (NaN gives `true`). Arrays and objects: `false` when empty.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const bool = <const O extends Options<boolean> = {}>(options?: O & Options<boolean>): FieldOf<boolean, O> =>
-  make("boolean", internal.simple("boolean", internal.toBool), options)
+  simple("boolean", "boolean", internal.toBool, options)
 
 /**
- * An array field. A non-array fails with `'<label>' must be array: Expected array, got <type>`.
- * Without `item` the array passes unchanged (no copy). With `item`, every element goes
+ * An array field; decoded side `Schema.Array(item)` (a fresh array: the value never
+ * aliases the payload). A non-array fails with
+ * `'<label>' must be array: Expected array, got <type>`. With `item`, every element goes
  * through that field's coercion, checks and validator (labelled `<label>[<i>]`, keyed
- * `<key>.<i>`) into a fresh array; a `null` element gives the item's default, or
- * `'<label>[<i>]' is required` when it has none.
- * Original: `Field(list, ...)`, which had no item type.
+ * `<key>.<i>`); a `null` element gives the item's default, or `'<label>[<i>]' is required`
+ * when it has none. The item's own `required` and `label` are not used.
+ *
+ * @example
+ * Field.list(Field.string({ maxLength: 20 }), { maxLength: 10, defaultWith: () => [] })
  *
  * @since 0.1.0
  * @category constructors
  */
-export function list<I extends Any, const O extends Options<ReadonlyArray<I["Item"]>> = {}>(
+export function list<I extends Any, const O extends ListOptions<ReadonlyArray<I["Item"]>> = {}>(
   item: I,
-  options?: O & Options<ReadonlyArray<I["Item"]>>
-): FieldOf<ReadonlyArray<I["Item"]>, O>
-export function list<const O extends Options<ReadonlyArray<unknown>> = {}>(
-  options?: O & Options<ReadonlyArray<unknown>>
+  options?: O & ListOptions<ReadonlyArray<I["Item"]>>
+): FieldOf<ReadonlyArray<I["Item"]>, O, ReadonlyArray<I["Encoded"]>>
+export function list<const O extends ListOptions<ReadonlyArray<unknown>> = {}>(
+  options?: O & ListOptions<ReadonlyArray<unknown>>
 ): FieldOf<ReadonlyArray<unknown>, O>
-export function list(itemOrOptions?: Any | Options<any>, options?: Options<any>): Field<any, any> {
-  return isField(itemOrOptions)
-    ? make("array", internal.list(itemOrOptions.spec), options)
-    : make("array", internal.list(undefined), itemOrOptions)
+export function list(itemOrOptions?: Any | ListOptions<any>, options?: ListOptions<any>): Field<any, any, any, any> {
+  const [item, opts] = isField(itemOrOptions) ? [internal.asItem(itemOrOptions.spec), options] : [undefined, itemOrOptions]
+  return make(internal.makeSpec("array", { target: "array", convert: internal.toList, item }, opts))
 }
 
 /**
- * An object field: any non-null, non-array object passes unchanged (no copy); anything
- * else fails with `'<label>' must be object: Expected object, got <type>`.
- * Original: `Field(dict, ...)`.
+ * An object field; decoded side `Schema.Record(Schema.String, Schema.Unknown)` (a fresh
+ * object). Any non-null, non-array object passes; anything else fails with
+ * `'<label>' must be object: Expected object, got <type>`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const dict = <const O extends Options<Readonly<Record<string, unknown>>> = {}>(
   options?: O & Options<Readonly<Record<string, unknown>>>
-): FieldOf<Readonly<Record<string, unknown>>, O> => make("object", internal.simple("object", internal.toDict), options)
+): FieldOf<Readonly<Record<string, unknown>>, O> => simple("object", "object", internal.toDict, options)
 
 /**
  * A field whose value must be one of `values`, compared with `===` and without coercion
- * (use `Field.int({ choices })` and friends to coerce first). Fails with
- * `'<label>' must be one of [<values>], got '<value>'`.
- * Original: `Field(choices=[...])`.
+ * (use `Field.int({ choices })` and friends to coerce first); decoded side
+ * `Schema.Literals(values)`. Fails with `'<label>' must be one of [<values>], got '<value>'`.
+ *
+ * @example
+ * Field.literals(["low", "high"], { default: "low" })
  *
  * @since 0.1.0
  * @category constructors
  */
 export const literals = <
-  const C extends readonly [unknown, ...Array<unknown>],
+  const C extends readonly [SchemaAST.LiteralValue, ...Array<SchemaAST.LiteralValue>],
   const O extends Omit<Options<C[number]>, "choices"> = {}
 >(values: C, options?: O & Omit<Options<C[number]>, "choices">): FieldOf<C[number], O> =>
-  make("literal", internal.passthrough, { ...options, choices: values })
+  simple("literal", "literal", internal.passthrough, { ...options, choices: values })
 
 /**
- * A field coerced by `coerce`: its return value is the field's value; anything it throws
- * becomes the field error `'<label>' must be <name>: <message>` (or
- * `'<label>' coercion failed: <message>` when `name` is empty). Unlike the original, no
- * thrown error escapes validation.
- * Original: `Field(<callable>, ...)`.
+ * A field coerced by `coerce`: its return value is the field's value (decoded side
+ * `Schema.Unknown`, typed `T`; the JSON Schema says nothing about it). Anything it throws
+ * becomes `'<label>' must be <name>: <message>` (or `'<label>' coercion failed: <message>`
+ * when `name` is empty); nothing it throws escapes validation.
+ *
+ * @example
+ * Field.custom("Email", (u) => {
+ *   if (typeof u !== "string" || !u.includes("@")) throw new Error("not an address")
+ *   return u.toLowerCase()
+ * })
  *
  * @since 0.1.0
  * @category constructors
@@ -238,7 +303,7 @@ export const custom = <T, const O extends Options<T> = {}>(
   name: string,
   coerce: (input: unknown) => T,
   options?: O & Options<T>
-): FieldOf<T, O> => make(name, internal.custom(name, coerce), options)
+): FieldOf<T, O, unknown> => make(internal.makeSpec(name, { target: name, convert: internal.custom(coerce) }, options))
 
 /**
  * Declared fields, by key.
@@ -254,27 +319,30 @@ export type Fields = { readonly [key: string]: Any }
  * @since 0.1.0
  * @category models
  */
-export type Type<F extends Fields> = { readonly [K in keyof F]: F[K]["Type"] }
+export type Type<F extends Fields> = Schema.Struct.Type<F>
 
 /**
- * An Effect Schema from `unknown` to `Type<F>`, built by `Field.struct`. It keeps its
- * declared `fields`, `strict` flag and `schemaName` (also its `identifier` annotation).
- * Encoding is the identity.
+ * A `Schema.Struct` of fields, built by `Field.struct`. Besides `fields` it keeps its
+ * `strict` flag and `schemaName` (also its `identifier` annotation).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Struct<F extends Fields> extends Schema.decodeTo<Schema.declare<Type<F>>, Schema.Unknown> {
+export interface Struct<F extends Fields> extends Schema.Struct<F> {
   readonly "Rebuild": Struct<F>
-  readonly fields: F
   readonly strict: boolean
   readonly schemaName: string | undefined
 }
 
 /**
- * Options of `Field.struct`: `strict` (default `false`) reports every undeclared key as
- * `Unknown field '<key>'` (keyed by that key, before the field errors) instead of dropping
- * it; `name` prefixes messages with `[<name>]` and becomes the `identifier` annotation.
+ * Options of `Field.struct`:
+ * - `strict` (default `false`): `Field.validate` reports every undeclared key as
+ *   `Unknown field '<key>'` (keyed by that key, before the field errors) instead of
+ *   dropping it. Like any Effect struct, it is Effect's `onExcessProperty: "error"`:
+ *   pass that option when decoding with `Schema.decodeUnknownEffect` or building a JSON
+ *   Schema (`additionalProperties: false`).
+ * - `name`: prefixes messages with `[<name>]` and becomes the `identifier` annotation
+ *   (a named definition in JSON Schema).
  *
  * @since 0.1.0
  * @category models
@@ -285,16 +353,23 @@ export interface StructOptions {
 }
 
 /**
- * Builds the schema of a payload with the given fields, in declaration order.
+ * Builds the `Schema.Struct` of a payload with the given fields, in declaration order:
+ * a required field is a required key, an optional one an optional key that decodes to
+ * its default (or `null`). The decoded object is fresh and holds exactly the declared
+ * keys, so `__proto__` or `constructor` keys cannot reach a prototype; a function value
+ * (an inherited `toString`) counts as absent.
  *
  * Decoding a non-object (array, string, `null`, …) fails with
- * `Expected an object payload, got <type>` and no per-field errors. Otherwise every field
- * is decoded and all errors are reported at once, whatever the `errors` parse option.
- * Only own properties are read, and the output is a fresh object holding exactly the
- * declared keys, so `__proto__` or `constructor` keys cannot reach a prototype.
+ * `Expected an object payload, got <type>` and no per-field errors. Use `Field.validate`
+ * to decode: it reports every error at once and applies `strict`.
  *
- * Throws a `TypeError` at construction when a value in `fields` is not a `Field`.
- * Original: `Schema(name, fields, strict)`.
+ * Throws a `TypeError` at construction when a value in `fields` is not a `Field`, or
+ * when there is no field (Effect's empty struct accepts any value but `null` and
+ * `undefined`, arrays included, and returns it as it is).
+ *
+ * @example
+ * const doc = Schema.toJsonSchemaDocument(Field.struct({ name: Field.string({ required: true }) }))
+ * // doc.schema: { type: "object", properties: { name: { type: "string" } }, required: ["name"], ... }
  *
  * @since 0.1.0
  * @category constructors
@@ -302,27 +377,30 @@ export interface StructOptions {
 export const struct = <const F extends Fields>(fields: F, options?: StructOptions): Struct<F> =>
   makeStruct(fields, options?.strict === true, options?.name, "struct")
 
+/** Sets an own data property, even for `__proto__` (which plain assignment would treat as the prototype). */
+const assign = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+}
+
 const makeStruct = <F extends Fields>(fields: F, strict: boolean, name: string | undefined, what: string): Struct<F> => {
   const copy: Record<string, unknown> = {}
-  const entries: Array<readonly [string, internal.Spec]> = []
   for (const key of Object.keys(fields)) {
     const field: unknown = fields[key]
     if (!isField(field)) {
       throw new TypeError(
-        `[specter:field] ${what} '${name ?? "<anonymous>"}': field '${key}' must be a Field, got ${internal.typeName(field)}`
+        `[specter:field] ${what} '${name ?? "<anonymous>"}': field '${key}' must be a Field, got ${typeName(field)}`
       )
     }
-    internal.assign(copy, key, field)
-    entries.push([key, field.spec])
+    assign(copy, key, field)
   }
-  const schema = schemaInternal.makeStruct(entries, strict, name)
-  return Schema.make<Struct<F>>(schema.ast, {
-    from: schema.from,
-    to: schema.to,
-    fields: Object.freeze(copy),
-    strict,
-    schemaName: name
+  if (Object.keys(copy).length === 0) {
+    throw new TypeError(`[specter:field] ${what} '${name ?? "<anonymous>"}': a struct needs at least one field`)
+  }
+  const base = Schema.Struct(Object.freeze(copy) as F).annotate({
+    [fieldSchema.STRUCT]: { strict },
+    ...(name === undefined ? {} : { identifier: name })
   })
+  return Schema.make<Struct<F>>(base.ast, { fields: base.fields, mapFields: base.mapFields, strict, schemaName: name })
 }
 
 /**
@@ -331,7 +409,6 @@ const makeStruct = <F extends Fields>(fields: F, strict: boolean, name: string |
  * last. `strict` and `name` default to those of `self`.
  *
  * Throws a `TypeError` when a value in `extra` is not a `Field`.
- * Original: `Schema.extend(name, extra, strict)`.
  *
  * @since 0.1.0
  * @category combinators
@@ -342,14 +419,13 @@ export const extend = <F extends Fields, const E extends Fields>(
   options?: StructOptions
 ): Struct<{ readonly [K in keyof F | keyof E]: K extends keyof E ? E[K] : F[K & keyof F] }> => {
   const merged: Record<string, unknown> = {}
-  for (const key of Object.keys(self.fields)) internal.assign(merged, key, self.fields[key])
-  for (const key of Object.keys(extra)) internal.assign(merged, key, extra[key])
+  for (const key of Object.keys(self.fields)) assign(merged, key, self.fields[key])
+  for (const key of Object.keys(extra)) assign(merged, key, extra[key])
   return makeStruct(merged as any, options?.strict ?? self.strict, options?.name ?? self.schemaName, "extend")
 }
 
 /**
  * The declared keys of a struct, in declaration order.
- * Original: `Schema.field_names`.
  *
  * @since 0.1.0
  * @category getters
@@ -358,7 +434,6 @@ export const fieldNames = (self: Struct<any>): ReadonlyArray<string> => Object.k
 
 /**
  * The keys of the required fields of a struct, in declaration order.
- * Original: `Schema.required_fields`.
  *
  * @since 0.1.0
  * @category getters

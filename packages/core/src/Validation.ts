@@ -1,21 +1,26 @@
 /**
  * Validation of untrusted input with any Effect Schema, and its one error:
- * `ValidationError`, with a message per failing key. `Field.struct` schemas give
- * the messages of §9; `Field` re-exports everything here. Original:
- * `Schema.validate` and its failed `Outcome`.
+ * `ValidationError`, with a message per failing key. With a `Field.struct` the
+ * messages are those of §9 (`'quantity' must be int: ...`); with any other Schema they
+ * are Effect's. `Field` re-exports everything here.
+ *
+ * Original: `Schema.validate` and its failed `Outcome` (status 400, meta `errors`).
  *
  * @since 0.1.0
  */
-import { Data, Effect, Schema, type SchemaAST } from "effect"
-import * as schemaInternal from "./internal/fieldSchema.ts"
+import { Data, Effect, Option, type Schema, type SchemaAST, type SchemaIssue, SchemaParser } from "effect"
+import * as Messages from "./internal/fieldMessages.ts"
+import { structOf } from "./internal/fieldSchema.ts"
+import { flatten } from "./internal/validation.ts"
 
 /**
  * A payload failed validation. `errors` maps each failing key (dot-joined path for nested
  * values, `_` for the root) to its first message. `message` is
- * `Validation failed: <key>: <msg>; <key2>: <msg2>` in field order, prefixed with
- * `[<name>] ` when the schema has a name. A non-object payload given to a `Field.struct`
- * has `message` `[<name>] Expected an object payload, got <type>` and no `errors`.
- * Original: the failed `Outcome` of `Schema.validate` (status 400, meta `errors`).
+ * `Validation failed: <key>: <msg>; <key2>: <msg2>` in issue order (a struct's fields
+ * in declaration order, unknown keys first), prefixed with `[<name>] ` when the schema
+ * has an `identifier` (`Field.struct`'s `name`). A `Field.struct` given something other
+ * than an object fails with `[<name>] Expected an object payload, got <type>` and no
+ * `errors`.
  *
  * @since 0.1.0
  * @category errors
@@ -25,31 +30,43 @@ export class ValidationError extends Data.TaggedError("ValidationError")<{
   readonly errors: Readonly<Record<string, string>>
 }> {}
 
+/** `input` is what was decoded: a non-object payload's type is read from it when the struct saw it directly. */
+const fromIssue = (issue: SchemaIssue.Issue, input: Option.Option<unknown>): ValidationError => {
+  const { entries, name, payload } = flatten(issue)
+  if (payload !== undefined) {
+    const got = Option.isSome(payload.input) || !payload.atRoot ? payload.input : input
+    return new ValidationError({ message: Messages.named(name, Messages.payload(got)), errors: {} })
+  }
+  return new ValidationError({ message: Messages.validationFailed(name, entries), errors: Object.fromEntries(entries) })
+}
+
 /**
  * Converts the `SchemaError` of any Effect Schema into a `ValidationError`, using the
  * issue paths as keys and the first message per key. An undeclared key rejected with
  * `onExcessProperty: "error"` reads `Unknown field '<key>'` unless the schema sets
- * `messageUnexpectedKey`.
+ * `messageUnexpectedKey`. The type in `Expected an object payload, got <type>` is only
+ * known when decoding kept the input (`reportInput: true`); `validate` always knows it.
+ *
+ * @example
+ * Schema.decodeUnknownEffect(NewItem)(body).pipe(Effect.mapError(Field.toValidationError))
  *
  * @since 0.1.0
  * @category errors
  */
-export const toValidationError = (error: Schema.SchemaError): ValidationError => {
-  const { entries, name, payload } = schemaInternal.flatten(error.issue)
-  const prefix = name === undefined ? "" : `[${name}] `
-  if (payload !== undefined) return new ValidationError({ message: prefix + payload, errors: {} })
-  return new ValidationError({
-    message: `${prefix}Validation failed: ${entries.map(([key, message]) => `${key}: ${message}`).join("; ")}`,
-    errors: Object.fromEntries(entries)
-  })
-}
+export const toValidationError = (error: Schema.SchemaError): ValidationError => fromIssue(error.issue, Option.none())
 
 /**
- * Decodes `input` with any Effect Schema, reporting every error at once
- * (`{ errors: "all" }`, which `options` may override or extend, e.g. with
- * `onExcessProperty: "error"`), and fails with a `ValidationError` (see
- * `toValidationError`). With a `Field.struct` the messages are exactly those of §9.
- * Original: `Schema.validate(data)`.
+ * Decodes `input` with any Effect Schema and fails with a `ValidationError` (see
+ * `toValidationError`). Every error is reported at once (`errors: "all"`), and a
+ * `Field.struct` built with `strict: true` rejects undeclared keys
+ * (`onExcessProperty: "error"`); `options` may override both.
+ *
+ * **When to use**: at every edge that takes untrusted data (HTTP bodies, socket
+ * payloads, queued jobs). A synchronous Schema (every `Field.struct`) gives back a
+ * completed Effect (an `Exit`), so running it costs no fiber.
+ *
+ * @example
+ * const item = yield* Field.validate(NewItem, body) // Effect<NewItem, ValidationError>
  *
  * @since 0.1.0
  * @category validation
@@ -58,5 +75,9 @@ export const validate = <S extends Schema.Top>(
   schema: S,
   input: unknown,
   options?: SchemaAST.ParseOptions
-): Effect.Effect<S["Type"], ValidationError, S["DecodingServices"]> =>
-  Schema.decodeUnknownEffect(schema, { errors: "all", ...options })(input).pipe(Effect.mapError(toValidationError))
+): Effect.Effect<S["Type"], ValidationError, S["DecodingServices"]> => {
+  const strict = structOf(schema.ast)?.strict === true ? { onExcessProperty: "error" as const } : undefined
+  return SchemaParser.decodeUnknownEffect(schema)(input, { errors: "all", ...strict, ...options }).pipe(
+    Effect.mapErrorEager((issue) => fromIssue(issue, Option.some(input)))
+  )
+}

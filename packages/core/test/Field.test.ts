@@ -1,6 +1,8 @@
 /**
  * Field: acceptance checks SCH-01..SCH-30 of the behaviour spec (§9), ported to JS type
- * names (`string`, `number`, `array`, `object`, `null`).
+ * names (`string`, `number`, `array`, `object`, `null`), and the Schema a Field struct is
+ * (its JSON Schema document, its canonical JSON codec, `maxLength`). The coercion checks
+ * SCH-09..SCH-15 are in FieldCoercion.test.ts.
  *
  * Not here:
  * - SCH-23, SCH-24, SCH-25 are about `require()`, which raises an `HTTPError`; they
@@ -11,6 +13,11 @@
  *   field is reported as missing; the test pins the fix.
  * - SCH-28 is a type error in TypeScript; the test checks the runtime guard for
  *   untyped callers.
+ *
+ * A Field struct is a `Schema.Struct`, so decoding it with Effect's own decoders follows
+ * Effect's options (the first error only, unless `errors: "all"`; undeclared keys kept
+ * out silently unless `onExcessProperty: "error"`); `Field.validate` sets both. A struct
+ * with no field is rejected at construction (Effect's empty struct accepts arrays).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
@@ -27,7 +34,12 @@ const NewItem = Field.struct({
 describe("Field", () => {
   it.effect("validates the NewItem payload into the clean object", () =>
     Effect.gen(function*() {
-      const item = yield* valueOf(NewItem, JSON.parse(`{"name":"lamp","quantity":"3","active":"yes","tags":["a"]}`))
+      const item: {
+        readonly name: string
+        readonly quantity: number
+        readonly active: boolean
+        readonly tags: ReadonlyArray<string>
+      } = yield* valueOf(NewItem, JSON.parse(`{"name":"lamp","quantity":"3","active":"yes","tags":["a"]}`))
       assert.deepStrictEqual(item, { name: "lamp", quantity: 3, active: true, tags: ["a"] })
     }))
 
@@ -191,8 +203,10 @@ describe("Field", () => {
         assert.strictEqual(error.message, `[s] Expected an object payload, got ${type}`)
         assert.deepStrictEqual(error.errors, {})
       }
-      const anonymous = yield* errorOf(Field.struct({}), [1])
+      const anonymous = yield* errorOf(Field.struct({ k: Field.int() }), [1])
       assert.strictEqual(anonymous.message, "Expected an object payload, got array")
+      const wrapped = yield* Effect.flip(Schema.decodeUnknownEffect(Schema.fromJsonString(schema))("[1]"))
+      assert.strictEqual(Field.toValidationError(wrapped).message, "[s] Expected an object payload")
     }))
 
   it.effect("SCH-26 extend leaves the parent alone, unions fields, and an override keeps its position", () =>
@@ -225,9 +239,13 @@ describe("Field", () => {
       /\[specter:field\] struct 's': field 'bad' must be a Field, got string/
     )
     assert.throws(
-      () => Field.extend(Field.struct({}), { nope: null } as unknown as Field.Fields),
+      () => Field.extend(Field.struct({ a: Field.int() }), { nope: null } as unknown as Field.Fields),
       /field 'nope' must be a Field, got null/
     )
+  })
+
+  it("a struct with no field is a TypeError", () => {
+    assert.throws(() => Field.struct({}, { name: "s" }), /\[specter:field\] struct 's': a struct needs at least one field/)
   })
 
   it("SCH-29 fieldNames and requiredFields report declared and required keys", () => {
@@ -287,14 +305,106 @@ describe("Field", () => {
       assert.isUndefined(({} as Record<string, unknown>)["polluted"])
     }))
 
-  it.effect("a Field struct is an Effect Schema: it composes with fromJsonString and keeps its fields when annotated", () =>
+  it.effect("a Field struct is a Schema.Struct: it composes, keeps its fields when annotated, and its fields keep their labels", () =>
     Effect.gen(function*() {
       const decoded = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(NewItem))(`{"name":"x"}`)
       assert.deepStrictEqual(decoded, { name: "x", quantity: 1, active: true, tags: [] })
       const annotated = NewItem.annotate({ description: "an item" })
       assert.deepStrictEqual(Field.fieldNames(annotated), ["name", "quantity", "active", "tags"])
-      const failure = yield* Effect.flip(Schema.decodeUnknownEffect(NewItem)({ quantity: "x" }))
-      assert.deepStrictEqual(Field.toValidationError(failure).errors, yield* errorsOf(NewItem, { quantity: "x" }))
+      const decode = Schema.decodeUnknownEffect(NewItem)
+      const first = yield* Effect.flip(decode({ quantity: "x" }))
+      assert.deepStrictEqual(Field.toValidationError(first).errors, { name: "'name' is required" })
+      const all = yield* Effect.flip(decode({ quantity: "x" }, { errors: "all" }))
+      assert.deepStrictEqual(Field.toValidationError(all).errors, yield* errorsOf(NewItem, { quantity: "x" }))
+      const Order = Schema.Struct({ item: NewItem, lines: Schema.Array(Field.struct({ n: Field.int({ label: "Count" }) })) })
+      assert.deepStrictEqual(yield* errorsOf(Order, { item: { name: "x", quantity: "q" }, lines: [{ n: "z" }] }), {
+        "item.quantity": "'quantity' must be int: Cannot convert string 'q' to int",
+        "lines.0.n": "'Count' must be int: Cannot convert string 'z' to int"
+      })
+      const Wider = Schema.Struct({ ...NewItem.fields, id: Schema.String })
+      assert.deepStrictEqual(yield* errorsOf(Wider, { name: null }), { name: "'name' is required", id: "Missing key" })
+    }))
+
+  it("each field is a Schema whose decoded side is its value's Schema", () => {
+    const isInt = Schema.is(Schema.toType(Field.int({ required: true })))
+    assert.deepStrictEqual([isInt(3), isInt(3.5), isInt("3"), isInt(null)], [true, false, false, false])
+    const isOptionalInt = Schema.is(Schema.toType(Field.int()))
+    assert.deepStrictEqual([isOptionalInt(3), isOptionalInt(null)], [true, true])
+    const isChoice = Schema.is(Schema.toType(Field.string({ choices: ["a", "b"], required: true })))
+    assert.deepStrictEqual([isChoice("a"), isChoice("c")], [true, false])
+    const isTags = Schema.is(Schema.toType(Field.list(Field.string(), { required: true, maxLength: 2 })))
+    assert.deepStrictEqual([isTags(["a"]), isTags([1]), isTags(["a", "b", "c"])], [true, false, false])
+    assert.strictEqual(Schema.decodeUnknownSync(Field.int())(" 42 "), 42)
+    assert.strictEqual(Schema.decodeUnknownSync(Field.int({ default: 7 }))(null), 7)
+  })
+
+  it("the JSON Schema document lists the properties with their types, the required keys and the defaults", () => {
+    const doc = Schema.toJsonSchemaDocument(Field.struct({ name: Field.string({ required: true }), quantity: Field.int() }))
+    const integer = { type: "integer", minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }
+    assert.deepStrictEqual(doc.schema, {
+      type: "object",
+      properties: { name: { type: "string" }, quantity: integer },
+      required: ["name"],
+      additionalProperties: true
+    })
+    const named = Schema.toJsonSchemaDocument(Field.extend(NewItem, { kind: Field.literals(["a", "b"]) }, { name: "item" }))
+    assert.deepStrictEqual(named.schema, { $ref: "#/$defs/item" })
+    assert.deepStrictEqual(named.definitions["item"], {
+      type: "object",
+      properties: {
+        name: { type: "string", minLength: 1 },
+        quantity: { ...integer, default: 1 },
+        active: { type: "boolean", default: true },
+        tags: { type: "array", items: { type: "string" }, default: [] },
+        kind: { type: "string", enum: ["a", "b"] }
+      },
+      required: ["name"],
+      additionalProperties: true
+    })
+  })
+
+  it.effect("the document describes the canonical form: what encoding gives and toCodecJson takes; validate also takes what it coerces", () =>
+    Effect.gen(function*() {
+      const json = Schema.toCodecJson(NewItem)
+      const strict = yield* Effect.flip(Schema.decodeUnknownEffect(json)({ name: "lamp", quantity: "3" }))
+      assert.deepStrictEqual(Field.toValidationError(strict).errors, { quantity: "Expected number" })
+      assert.deepStrictEqual(yield* Schema.decodeUnknownEffect(json)({ name: "lamp", quantity: 3 }), {
+        name: "lamp", quantity: 3, active: true, tags: []
+      })
+      assert.deepStrictEqual((yield* valueOf(NewItem, { name: "lamp", quantity: "3" })).quantity, 3)
+      const Note = Field.struct({ text: Field.string({ required: true }), n: Field.int(), x: Field.float() })
+      assert.deepStrictEqual(yield* Schema.encodeEffect(Note)({ text: "t", n: null, x: 1.5 }), { text: "t", x: 1.5 })
+      assert.deepStrictEqual(yield* Schema.encodeEffect(Schema.toCodecJson(Note))({ text: "t", n: 2, x: Number.NaN }), {
+        text: "t", n: 2, x: "NaN"
+      })
+    }))
+
+  it.effect("maxLength: a longer string is '<label>' must be at most N characters", () =>
+    Effect.gen(function*() {
+      const schema = Field.struct({ s: Field.string({ maxLength: 3, label: "Short" }), n: Field.string({ maxLength: 3 }) })
+      assert.deepStrictEqual(yield* valueOf(schema, { s: "abc", n: 12 }), { s: "abc", n: "12" })
+      assert.deepStrictEqual(yield* errorsOf(schema, { s: "abcd", n: 1234 }), {
+        s: "'Short' must be at most 3 characters",
+        n: "'n' must be at most 3 characters"
+      })
+      const doc = Schema.toJsonSchemaDocument(schema).schema as { readonly properties: Record<string, unknown> }
+      assert.deepStrictEqual(doc.properties["s"], { type: "string", maxLength: 3 })
+      assert.throws(() => Field.string({ maxLength: -1 }), /maxLength must be a non-negative integer/)
+    }))
+
+  it.effect("maxLength: a longer list is '<label>' must be at most N items, before any item is looked at", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const schema = Field.struct({ ns: Field.list(Field.int({ validator: () => calls++ }), { maxLength: 2 }) })
+      assert.deepStrictEqual(yield* errorsOf(schema, { ns: ["1", "2", "x"] }), { ns: "'ns' must be at most 2 items" })
+      assert.strictEqual(calls, 0)
+      assert.deepStrictEqual(yield* valueOf(schema, { ns: ["1", "2"] }), { ns: [1, 2] })
+      const doc = Schema.toJsonSchemaDocument(schema).schema as { readonly properties: Record<string, unknown> }
+      assert.deepStrictEqual(doc.properties["ns"], {
+        type: "array",
+        items: { type: "integer", minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
+        maxItems: 2
+      })
     }))
 
   it.effect("validate maps any Effect Schema: dotted paths, first message per key, _ for the root", () =>
@@ -304,6 +414,9 @@ describe("Field", () => {
       assert.deepStrictEqual(error.errors, { "a.b": "Expected number", c: "Missing key" })
       assert.strictEqual(error.message, "Validation failed: a.b: Expected number; c: Missing key")
       assert.deepStrictEqual(yield* errorsOf(Schema.Number, "x"), { _: "Expected number" })
+      assert.deepStrictEqual(yield* errorsOf(Schema.Struct({ s: Schema.NonEmptyString }), { s: "" }), {
+        s: "Expected a value with a length of at least 1"
+      })
       const named = Schema.Struct({ n: Schema.Number }).annotate({ identifier: "Named" })
       assert.strictEqual((yield* errorOf(named, {})).message, "[Named] Validation failed: n: Missing key")
       const closed = Schema.Struct({ a: Schema.optionalKey(Schema.Number) })

@@ -1,122 +1,116 @@
 /**
- * Coercion rules, the per-field pipeline and the struct decoder behind `Field`.
- * Everything here is synchronous and pure; `Field.ts` wraps it in an Effect Schema.
+ * The coercion table (§9.4) and the pipeline of one value: coerce, then `nonEmpty`,
+ * `maxLength`, list items, choices and the validator. Everything here is synchronous
+ * and pure; `fieldSchema.ts` turns it into the decoding transformation of a Schema.
+ * Issues carry message tails (see `fieldMessages.ts`), never a label.
  *
  * @internal
  */
-import type { Options } from "../Field.ts"
+import * as Messages from "./fieldMessages.ts"
 
-/** One error found while validating, at `path` below the payload root. */
-export interface FieldIssue {
+/** One error found in a value, at `path` below that value. */
+export interface Issue {
   readonly path: ReadonlyArray<PropertyKey>
   readonly message: string
 }
 
 export type Outcome =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> }
+  | { readonly ok: false; readonly issues: ReadonlyArray<Issue> }
 
 const ok = (value: unknown): Outcome => ({ ok: true, value })
 const fail = (path: ReadonlyArray<PropertyKey>, message: string): Outcome => ({ ok: false, issues: [{ path, message }] })
 
-/** A conversion of one present, non-null value; `label` and `path` locate its messages. */
-export type Coerce = (value: unknown, label: string, path: ReadonlyArray<PropertyKey>) => Outcome
+/** A conversion of one present value: the converted value, or the inner text of the failure. */
+export type Convert = (value: unknown) =>
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly message: string }
 
 /** The runtime description of one field, as built by the `Field` constructors. */
 export interface Spec {
+  /** `string`, `int`, `float`, `boolean`, `array`, `object`, `literal` or a custom name. */
   readonly kind: string
-  readonly coerce: Coerce
+  /** The name in `must be <target>: ...`; `""` gives `coercion failed: ...`. */
+  readonly target: string
+  readonly convert: Convert
+  /** The field every element of a list goes through. */
+  readonly item: Spec | undefined
   readonly required: boolean
   /** Produces the default; `undefined` when the field has none. */
   readonly resolveDefault: (() => unknown) | undefined
+  /** The `default` option, when one was given (not a `defaultWith` factory). */
+  readonly constant: { readonly value: unknown } | undefined
   /** `undefined` when no choices were given or the list was empty. */
   readonly choices: ReadonlyArray<unknown> | undefined
   readonly validator: ((value: any) => unknown) | undefined
   readonly label: string | undefined
   readonly nonEmpty: boolean
+  readonly maxLength: number | undefined
 }
 
-/** The options every constructor accepts (see `Field.Options` and `Field.StringOptions`). */
-export type SpecOptions = Options<any> & { readonly nonEmpty?: boolean | undefined }
+/** The options every constructor accepts (see `Field.Options`, `Field.StringOptions`, `Field.ListOptions`). */
+export interface SpecOptions {
+  readonly required?: boolean | undefined
+  readonly default?: unknown
+  readonly defaultWith?: (() => unknown) | undefined
+  readonly choices?: ReadonlyArray<unknown> | undefined
+  readonly validator?: ((value: any) => unknown) | undefined
+  readonly label?: string | undefined
+  readonly nonEmpty?: boolean | undefined
+  readonly maxLength?: number | undefined
+}
 
-export const makeSpec = (kind: string, coerce: Coerce, options: SpecOptions | undefined): Spec => {
+export const makeSpec = (
+  kind: string,
+  parts: { readonly target: string; readonly convert: Convert; readonly item?: Spec | undefined },
+  options: SpecOptions | undefined
+): Spec => {
   const o = options ?? {}
   if (o.choices !== undefined && !Array.isArray(o.choices)) {
     throw new TypeError(`[specter:field] ${kind} field: choices must be an array`)
   }
-  const fallback = o.default
+  if (o.maxLength !== undefined && !(Number.isSafeInteger(o.maxLength) && o.maxLength >= 0)) {
+    throw new TypeError(`[specter:field] ${kind} field: maxLength must be a non-negative integer, got ${o.maxLength}`)
+  }
+  const constant = o.default !== undefined && o.defaultWith === undefined ? { value: o.default } : undefined
   return {
     kind,
-    coerce,
+    target: parts.target,
+    convert: parts.convert,
+    item: parts.item,
     required: o.required === true,
-    resolveDefault: o.defaultWith ?? (fallback !== undefined ? () => fallback : undefined),
+    resolveDefault: o.defaultWith ?? (constant !== undefined ? () => constant.value : undefined),
+    constant,
     choices: o.choices !== undefined && o.choices.length > 0 ? [...o.choices] : undefined,
     validator: o.validator,
     label: o.label,
-    nonEmpty: o.nonEmpty === true
+    nonEmpty: o.nonEmpty === true,
+    maxLength: o.maxLength
   }
 }
 
-// ---------------------------------------------------------------------------
-// Formatting
-// ---------------------------------------------------------------------------
-
-const MAX_VALUE_TEXT = 100
-
-/** The JS type name used in messages: `null`, `array`, or the `typeof` result. */
-export const typeName = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "array" : typeof value
-
-const json = (value: unknown): string => {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
-}
-
-/** A value as text inside a message: strings raw, containers as JSON, at most 100 characters. */
-export const formatValue = (value: unknown): string => {
-  const text = typeof value === "string"
-    ? value
-    : typeof value === "object" && value !== null
-    ? json(value)
-    : String(value)
-  return text.length > MAX_VALUE_TEXT ? `${text.slice(0, MAX_VALUE_TEXT - 3)}...` : text
-}
-
-const repr = (value: unknown): string => (typeof value === "string" ? `'${value}'` : formatValue(value))
-
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+/** The item spec of a list: its default fills a `null` element, else the element is required. */
+export const asItem = (spec: Spec): Spec => ({
+  ...spec,
+  required: spec.resolveDefault === undefined,
+  label: undefined
+})
 
 // ---------------------------------------------------------------------------
-// Coercers
+// Coercion table (§9.4)
 // ---------------------------------------------------------------------------
 
-type Convert = (value: unknown) => { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }
-
-/** Wraps a conversion: a failure becomes `'<label>' must be <target>: <inner>`. */
-export const simple = (target: string, convert: Convert): Coerce => (value, label, path) => {
-  const result = convert(value)
-  if (result.ok) return ok(result.value)
-  return fail(
-    path,
-    target.length > 0 ? `'${label}' must be ${target}: ${result.message}` : `'${label}' coercion failed: ${result.message}`
-  )
-}
-
-const cannot = (value: unknown, target: string) =>
-  ({ ok: false, message: `Cannot convert ${typeName(value)} '${formatValue(value)}' to ${target}` }) as const
+const converted = (value: unknown) => ({ ok: true, value }) as const
+const cannot = (value: unknown, target: string) => ({ ok: false, message: Messages.cannotConvert(value, target) }) as const
 
 const INT = /^[+-]?\d+(?:_\d+)*$/
 const FLOAT = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/
 const FLOAT_SPECIAL = /^([+-]?)(nan|inf|infinity)$/i
 
-const safeInt = (n: number, input: unknown) =>
-  Number.isSafeInteger(n) ? ({ ok: true, value: n === 0 ? 0 : n }) as const : cannot(input, "int")
+const safeInt = (n: number, input: unknown) => Number.isSafeInteger(n) ? converted(n === 0 ? 0 : n) : cannot(input, "int")
 
 export const toInt: Convert = (value) => {
-  if (typeof value === "boolean") return { ok: true, value: value ? 1 : 0 }
+  if (typeof value === "boolean") return converted(value ? 1 : 0)
   if (typeof value === "number") return Number.isFinite(value) ? safeInt(Math.trunc(value), value) : cannot(value, "int")
   if (typeof value === "string") {
     const text = value.trim()
@@ -126,115 +120,112 @@ export const toInt: Convert = (value) => {
 }
 
 export const toFloat: Convert = (value) => {
-  if (typeof value === "number") return { ok: true, value }
-  if (typeof value === "boolean") return { ok: true, value: value ? 1 : 0 }
+  if (typeof value === "number") return converted(value)
+  if (typeof value === "boolean") return converted(value ? 1 : 0)
   if (typeof value === "string") {
     const text = value.trim()
     const special = FLOAT_SPECIAL.exec(text)
     if (special !== null) {
       const magnitude = special[2]!.toLowerCase() === "nan" ? Number.NaN : Number.POSITIVE_INFINITY
-      return { ok: true, value: special[1] === "-" ? -magnitude : magnitude }
+      return converted(special[1] === "-" ? -magnitude : magnitude)
     }
-    return FLOAT.test(text) ? { ok: true, value: Number(text.replaceAll("_", "")) } : cannot(value, "float")
+    return FLOAT.test(text) ? converted(Number(text.replaceAll("_", ""))) : cannot(value, "float")
   }
   return cannot(value, "float")
 }
 
-export const toStr: Convert = (value) => {
-  if (typeof value === "string") return { ok: true, value }
-  if (typeof value === "object" && value !== null) return { ok: true, value: json(value) }
-  return { ok: true, value: String(value) }
-}
+export const toStr: Convert = (value) =>
+  converted(
+    typeof value === "string" ? value : typeof value === "object" && value !== null ? Messages.json(value) : String(value)
+  )
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"])
 const FALSE_WORDS = new Set(["", "0", "false", "no", "off"])
 
 export const toBool: Convert = (value) => {
-  if (typeof value === "boolean") return { ok: true, value }
-  if (typeof value === "number") return { ok: true, value: value !== 0 }
+  if (typeof value === "boolean") return converted(value)
+  if (typeof value === "number") return converted(value !== 0)
   if (typeof value === "string") {
     const word = value.trim().toLowerCase()
-    return { ok: true, value: TRUE_WORDS.has(word) || !FALSE_WORDS.has(word) }
+    return converted(TRUE_WORDS.has(word) || !FALSE_WORDS.has(word))
   }
-  if (Array.isArray(value)) return { ok: true, value: value.length > 0 }
-  if (typeof value === "object" && value !== null) return { ok: true, value: Object.keys(value).length > 0 }
-  return { ok: true, value: Boolean(value) }
+  if (Array.isArray(value)) return converted(value.length > 0)
+  if (typeof value === "object" && value !== null) return converted(Object.keys(value).length > 0)
+  return converted(Boolean(value))
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
+const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 export const toDict: Convert = (value) =>
-  isRecord(value) ? { ok: true, value } : { ok: false, message: `Expected object, got ${typeName(value)}` }
+  isRecord(value) ? converted(value) : { ok: false, message: Messages.expected("object", value) }
 
-export const passthrough: Coerce = (value) => ok(value)
+export const toList: Convert = (value) =>
+  Array.isArray(value) ? converted(value) : { ok: false, message: Messages.expected("array", value) }
 
-/** An array, unchanged when there is no item field, else a fresh array of validated items. */
-export const list = (item: Spec | undefined): Coerce => (value, label, path) => {
-  if (!Array.isArray(value)) {
-    return fail(path, `'${label}' must be array: Expected array, got ${typeName(value)}`)
+export const passthrough: Convert = converted
+
+/** A user coercer: its return value, or its thrown message. */
+export const custom = (coerce: (value: unknown) => unknown): Convert => (value) => {
+  try {
+    return converted(coerce(value))
+  } catch (error) {
+    return { ok: false, message: Messages.messageOf(error) }
   }
-  if (item === undefined) return ok(value)
-  const out: Array<unknown> = []
-  const issues: Array<FieldIssue> = []
-  for (let i = 0; i < value.length; i++) {
-    const element: unknown = value[i]
-    const itemLabel = `${label}[${i}]`
-    const itemPath = [...path, i]
-    if (element === null || element === undefined) {
-      if (item.resolveDefault !== undefined) out.push(item.resolveDefault())
-      else issues.push({ path: itemPath, message: `'${itemLabel}' is required` })
-      continue
+}
+
+// ---------------------------------------------------------------------------
+// The pipeline
+// ---------------------------------------------------------------------------
+
+/**
+ * An absent value: `null`, `undefined`, or a function. No JSON payload holds a
+ * function, so one can only be a member inherited from a prototype (`constructor`,
+ * `toString`): it never becomes a field value.
+ */
+export const isAbsent = (value: unknown): boolean =>
+  value === null || value === undefined || typeof value === "function"
+
+/** The value of an absent field: its default, else `null`, else (required) an error. */
+export const absent = (spec: Spec, path: ReadonlyArray<PropertyKey>): Outcome =>
+  spec.resolveDefault !== undefined ? ok(spec.resolveDefault()) : spec.required ? fail(path, Messages.required) : ok(null)
+
+/** Coercion, then `nonEmpty`, `maxLength`, list items, choices, the validator; each step only if the last passed. */
+export const run = (spec: Spec, value: unknown, path: ReadonlyArray<PropertyKey>): Outcome => {
+  const coerced = spec.convert(value)
+  if (!coerced.ok) return fail(path, Messages.coercion(spec.target, coerced.message))
+  let result = coerced.value
+  if (spec.nonEmpty && result === "") return fail(path, Messages.notEmpty)
+  if (spec.maxLength !== undefined && (result as { readonly length: number }).length > spec.maxLength) {
+    return fail(path, Messages.maxLength(spec.maxLength, typeof result === "string" ? "characters" : "items"))
+  }
+  if (spec.item !== undefined) {
+    const items = runItems(spec.item, result as ReadonlyArray<unknown>, path)
+    if (!items.ok) return items
+    result = items.value
+  }
+  if (spec.choices !== undefined && !spec.choices.some((choice) => choice === result)) {
+    return fail(path, Messages.choices(spec.choices, result))
+  }
+  if (spec.validator !== undefined) {
+    try {
+      if (spec.validator(result) === false) return fail(path, Messages.failedValidation)
+    } catch (error) {
+      return fail(path, Messages.validationError(error))
     }
-    const outcome = run(item, element, itemLabel, itemPath)
+  }
+  return ok(result)
+}
+
+/** A fresh array of the items' values, or every item's errors (at `<path>.<index>`). */
+const runItems = (item: Spec, values: ReadonlyArray<unknown>, path: ReadonlyArray<PropertyKey>): Outcome => {
+  const out: Array<unknown> = []
+  const issues: Array<Issue> = []
+  for (let i = 0; i < values.length; i++) {
+    const element = values[i]
+    const outcome = isAbsent(element) ? absent(item, [...path, i]) : run(item, element, [...path, i])
     if (outcome.ok) out.push(outcome.value)
     else issues.push(...outcome.issues)
   }
   return issues.length > 0 ? { ok: false, issues } : ok(out)
-}
-
-/** A user coercer: its return value, or a field error for anything it throws. */
-export const custom = (name: string, coerce: (value: unknown) => unknown): Coerce =>
-  simple(name, (value) => {
-    try {
-      return { ok: true, value: coerce(value) }
-    } catch (error) {
-      return { ok: false, message: messageOf(error) }
-    }
-  })
-
-// ---------------------------------------------------------------------------
-// The pipeline of one present, non-null value
-// ---------------------------------------------------------------------------
-
-/** Coercion, then `nonEmpty`, then choices, then the validator; each step only runs if the last passed. */
-export const run = (spec: Spec, value: unknown, label: string, path: ReadonlyArray<PropertyKey>): Outcome => {
-  const coerced = spec.coerce(value, label, path)
-  if (!coerced.ok) return coerced
-  const result = coerced.value
-  if (spec.nonEmpty && result === "") return fail(path, `'${label}' must not be empty`)
-  if (spec.choices !== undefined && !spec.choices.some((choice) => choice === result)) {
-    return fail(path, `'${label}' must be one of [${spec.choices.map(repr).join(", ")}], got '${formatValue(result)}'`)
-  }
-  if (spec.validator !== undefined) {
-    try {
-      if (spec.validator(result) === false) return fail(path, `'${label}' failed validation`)
-    } catch (error) {
-      return fail(path, `'${label}' validation error: ${messageOf(error)}`)
-    }
-  }
-  return coerced
-}
-
-// ---------------------------------------------------------------------------
-// Structs
-// ---------------------------------------------------------------------------
-
-/** Sets an own data property, even for `__proto__` (which plain assignment would treat as the prototype). */
-export const assign = (target: Record<string, unknown>, key: string, value: unknown): void => {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
-  } else {
-    target[key] = value
-  }
 }

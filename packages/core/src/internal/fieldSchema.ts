@@ -1,133 +1,161 @@
 /**
- * The Effect Schema side of `Field`: the struct decoder (a transformation from `unknown`)
- * and the flattening of any `SchemaIssue` into per-key messages.
+ * The Effect Schema of a field: a lenient wire side, the §9 pipeline as the decoding
+ * transformation, and the value's type as the decoded side.
+ *
+ * ```
+ * wire (any input; its JSON form is `canonical`) --decode: run(spec)--> typeSide
+ * ```
+ *
+ * - `typeSide` is the value's own Schema (`Schema.Int`, `Schema.String` with
+ *   `isMaxLength`, `Schema.Literals(choices)`, `Schema.Array(item)`, ...), in a union
+ *   with `null` or the default's type when the field is optional.
+ * - The wire side accepts every input (the pipeline decides), and is a declaration
+ *   whose `toCodecJson` link is `canonical`: the value's type with its `default`.
+ *   So `Schema.toJsonSchemaDocument` and `Schema.toCodecJson` describe the canonical
+ *   JSON form, which encoding produces, while decoding with the field itself also
+ *   accepts everything §9.4 coerces.
+ * - The user's checks (choices, validator) run inside the transformation, so a
+ *   default, injected there too, skips them (§9.3 rule 4) and no later step runs
+ *   them twice.
  *
  * @internal
  */
-import { Effect, Schema, SchemaGetter, SchemaIssue } from "effect"
+import { Effect, Option, Schema, SchemaGetter, SchemaIssue } from "effect"
 import type { SchemaAST } from "effect"
-import { assign, isRecord, run, type Spec, typeName } from "./field.ts"
+import { absent, isAbsent, type Issue, run, type Spec } from "./field.ts"
+import * as Messages from "./fieldMessages.ts"
 
-/** Marks the issue of a non-object payload: it has a message and no per-field errors. */
-export const PAYLOAD_ANNOTATION = "~@specter/core/Field/payload"
+/** Key annotation of a struct field: `{ label }`. A label-less issue below it is about that field. */
+export const FIELD = "~@specter/core/Field"
+/** Marks an issue (or check) whose message is a tail that takes the field's label in front. */
+export const TAIL = "~@specter/core/Field/tail"
+/** Annotation of a `Field.struct`: `{ strict }`. */
+export const STRUCT = "~@specter/core/Field/struct"
+
+const tail = (message: string) => ({ message, [TAIL]: true })
+
+const isLiteral = (u: unknown): u is SchemaAST.LiteralValue =>
+  typeof u === "string" || typeof u === "number" || typeof u === "boolean" || typeof u === "bigint"
+
+const base = (spec: Spec): Schema.Top => {
+  if (spec.choices !== undefined && spec.choices.every(isLiteral)) return Schema.Literals(spec.choices)
+  switch (spec.kind) {
+    case "string":
+      return Schema.String
+    case "int":
+      return Schema.Int
+    case "float":
+      return Schema.Number
+    case "boolean":
+      return Schema.Boolean
+    case "array":
+      return Schema.Array(spec.item === undefined ? Schema.Unknown : elementType(spec.item))
+    case "object":
+      return Schema.Record(Schema.String, Schema.Unknown)
+    default:
+      return Schema.Unknown
+  }
+}
+
+/** The Schema of a present value: its base type with the `nonEmpty` and `maxLength` checks. */
+const valueType = (spec: Spec): Schema.Top => {
+  const checks: Array<SchemaAST.Check<any>> = []
+  if (spec.nonEmpty) checks.push(Schema.isMinLength(1, tail(Messages.notEmpty)))
+  if (spec.maxLength !== undefined) {
+    const unit = spec.kind === "array" ? "items" : "characters"
+    checks.push(Schema.isMaxLength(spec.maxLength, tail(Messages.maxLength(spec.maxLength, unit))))
+  }
+  const [first, ...rest] = checks
+  return first === undefined ? base(spec) : base(spec).check(first, ...rest)
+}
+
+/** The Schema of what an absent value becomes, or `undefined` when `valueType` covers it. */
+const defaultType = (spec: Spec, value: Schema.Top): Schema.Top | undefined => {
+  if (spec.resolveDefault === undefined) return spec.required ? undefined : Schema.Null
+  if (spec.constant === undefined) return Schema.Unknown // a factory's value is not checked
+  const d = spec.constant.value
+  if (Schema.is(value)(d)) return undefined
+  return d === null ? Schema.Null : isLiteral(d) ? Schema.Literal(d) : Schema.Unknown
+}
+
+const withDefault = (spec: Spec, value: Schema.Top): Schema.Top => {
+  const d = defaultType(spec, value)
+  return d === undefined ? value : Schema.Union([value, d])
+}
+
+/** The decoded Schema of a list element. */
+const elementType = (item: Spec): Schema.Top => withDefault(item, valueType(item))
 
 /**
- * Decodes one payload against the declared fields (§9.3): undeclared keys first (strict
- * mode), then every field in declaration order. Reads only own properties and writes only
- * declared keys onto a fresh object.
+ * The canonical JSON form of the field: its value type, annotated with the default.
+ * A `defaultWith` factory is called once here, when a JSON Schema or codec is derived.
  */
-export const decodeStruct = (
+const canonical = (spec: Spec): Schema.Top => {
+  const value = valueType(spec)
+  if (spec.resolveDefault === undefined) return value
+  const d = spec.resolveDefault()
+  return d === undefined || d === null || typeof d === "function" ? value : value.annotate({ default: d })
+}
+
+/**
+ * Accepts every input; in JSON it is `canonical(spec)`. The link target carries the
+ * key's optionality itself: a canonical type with an encoding of its own (`Number`'s
+ * JSON form) would not receive it from the declaration.
+ */
+const wire = (spec: Spec) =>
+  Schema.declare((_: unknown): _ is unknown => true, {
+    expected: "any value",
+    toCodecJson: () =>
+      Schema.link<unknown>()(spec.required ? canonical(spec) : Schema.optionalKey(canonical(spec)), {
+        decode: SchemaGetter.passthrough(),
+        encode: SchemaGetter.passthrough()
+      })
+  })
+
+const toSchemaIssue = (
+  issues: ReadonlyArray<Issue>,
   ast: SchemaAST.AST,
-  fields: ReadonlyArray<readonly [string, Spec]>,
-  strict: boolean,
   input: unknown,
   options: SchemaAST.ParseOptions
-): { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly issue: SchemaIssue.Issue } => {
-  if (!isRecord(input)) {
-    const message = `Expected an object payload, got ${typeName(input)}`
-    return { ok: false, issue: new SchemaIssue.InvalidValue({ message, [PAYLOAD_ANNOTATION]: true }, input, options) }
-  }
-  const issues: Array<SchemaIssue.Issue> = []
-  if (strict) {
-    const declared = new Set(fields.map(([key]) => key))
-    for (const key of Object.keys(input)) {
-      if (declared.has(key)) continue
-      const keyAst = Schema.Unknown.annotate({ messageUnexpectedKey: `Unknown field '${key}'` }).ast
-      issues.push(new SchemaIssue.Pointer([key], new SchemaIssue.UnexpectedKey(keyAst, input[key], options)))
-    }
-  }
-  const out: Record<string, unknown> = {}
-  for (const [key, spec] of fields) {
-    const label = spec.label ?? key
-    const present = Object.hasOwn(input, key)
-    const value = present ? input[key] : undefined
-    if (value === null || value === undefined) {
-      if (!spec.required) {
-        assign(out, key, spec.resolveDefault === undefined ? null : spec.resolveDefault())
-      } else if (present) {
-        issues.push(new SchemaIssue.Pointer([key], new SchemaIssue.InvalidValue({ message: `'${label}' is required` }, value, options)))
-      } else {
-        issues.push(new SchemaIssue.Pointer([key], new SchemaIssue.MissingKey({ messageMissingKey: `'${label}' is required` })))
-      }
-      continue
-    }
-    const outcome = run(spec, value, label, [key])
-    if (outcome.ok) {
-      assign(out, key, outcome.value)
-    } else {
-      for (const issue of outcome.issues) {
-        issues.push(new SchemaIssue.Pointer(issue.path, new SchemaIssue.InvalidValue({ message: issue.message }, undefined, options)))
-      }
-    }
-  }
-  const [first, ...rest] = issues
-  return first === undefined
-    ? { ok: true, value: out }
-    : { ok: false, issue: new SchemaIssue.Composite(ast, [first, ...rest], input, options) }
+): SchemaIssue.Issue => {
+  const [first, ...rest] = issues.map(({ message, path }) => {
+    const leaf = new SchemaIssue.InvalidValue(tail(message), input, options)
+    return path.length === 0 ? leaf : new SchemaIssue.Pointer(path, leaf)
+  })
+  return rest.length === 0 ? first! : new SchemaIssue.Composite(ast, [first!, ...rest], input, options)
 }
 
 /**
- * The schema of a struct: `Unknown` decoded to an object by `decodeStruct`, encoded by
- * the identity. `name` becomes the `identifier` annotation.
+ * The decoding transformation: an absent key stays absent on a required field (the
+ * struct reports it missing), an absent value becomes the default, and a present one
+ * goes through the pipeline.
  */
-export const makeStruct = (entries: ReadonlyArray<readonly [string, Spec]>, strict: boolean, name: string | undefined) => {
-  const target = Schema.declare<Record<string, unknown>>(isRecord, name === undefined ? undefined : { identifier: name })
-  const decode = SchemaGetter.transformEffect((input: unknown, options) =>
-    Effect.suspend(() => {
-      const result = decodeStruct(target.ast, entries, strict, input, options)
-      return result.ok ? Effect.succeed(result.value) : Effect.fail(result.issue)
-    })
-  )
-  const schema = Schema.Unknown.pipe(Schema.decodeTo(target, { decode, encode: SchemaGetter.passthrough({ strict: false }) }))
-  return { ast: schema.ast, from: schema.from, to: schema.to }
+const decode = (spec: Spec, ast: () => SchemaAST.AST) =>
+  SchemaGetter.transformOptionalEffect<unknown, unknown>((input, options) => {
+    if (Option.isNone(input) && spec.required) return Effect.succeed(input)
+    const value = Option.getOrUndefined(input)
+    const outcome = isAbsent(value) ? absent(spec, []) : run(spec, value, [])
+    return outcome.ok
+      ? Effect.succeed(Option.some(outcome.value))
+      : Effect.fail(toSchemaIssue(outcome.issues, ast(), value, options))
+  })
+
+/** Encoding passes values through, except that `null` leaves the key out. */
+const encode = SchemaGetter.transformOptional<unknown, unknown>((o) =>
+  Option.isSome(o) && o.value === null ? Option.none() : o
+)
+
+/** The Schema of one struct field. */
+export const makeField = (spec: Spec): Schema.Top => {
+  const type = withDefault(spec, valueType(spec))
+  const from = spec.required ? wire(spec) : Schema.optionalKey(wire(spec))
+  return from.pipe(Schema.decodeTo(type, { decode: decode(spec, () => type.ast), encode })).annotateKey({
+    messageMissingKey: Messages.required,
+    [TAIL]: true,
+    [FIELD]: { label: spec.label }
+  })
 }
 
-// ---------------------------------------------------------------------------
-// SchemaError -> per-key messages
-// ---------------------------------------------------------------------------
-
-const UNEXPECTED_KEY = "\u0000~@specter/core/Field/unexpected"
-
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1({
-  leafHook: (issue) =>
-    issue._tag === "UnexpectedKey" && typeof issue.ast.annotations?.["messageUnexpectedKey"] !== "string"
-      ? UNEXPECTED_KEY
-      : SchemaIssue.defaultLeafHook(issue)
-})
-
-const segment = (item: PropertyKey | { readonly key: PropertyKey }): PropertyKey =>
-  typeof item === "object" ? item.key : item
-
-export interface Flattened {
-  /** The `identifier` annotation of the failing root schema, if any. */
-  readonly name: string | undefined
-  /** Set for a Field struct given a non-object payload. */
-  readonly payload: string | undefined
-  /** `[key, first message]` in issue order; a root-level issue has key `_`. */
-  readonly entries: ReadonlyArray<readonly [string, string]>
-}
-
-export const flatten = (root: SchemaIssue.Issue): Flattened => {
-  let name: string | undefined
-  let issue = root
-  for (;;) {
-    const identifier = "ast" in issue ? issue.ast.annotations?.["identifier"] : undefined
-    if (name === undefined && typeof identifier === "string") name = identifier
-    if (issue._tag !== "Encoding") break
-    issue = issue.issue
-  }
-  if (issue._tag === "InvalidValue" && issue.annotations?.[PAYLOAD_ANNOTATION] === true) {
-    return { name, payload: issue.annotations.message ?? "Expected an object payload", entries: [] }
-  }
-  const seen = new Set<string>()
-  const entries: Array<readonly [string, string]> = []
-  for (const item of formatter(root).issues) {
-    const path = (item.path ?? []).map(segment)
-    const key = path.map(String).join(".") || "_"
-    if (seen.has(key)) continue
-    seen.add(key)
-    const last = path.at(-1)
-    entries.push([key, item.message === UNEXPECTED_KEY ? `Unknown field '${String(last ?? "")}'` : item.message])
-  }
-  return { name, payload: undefined, entries }
-}
+/** The `strict` flag of a `Field.struct`, or `undefined` for any other schema. */
+export const structOf = (ast: SchemaAST.AST): { readonly strict: boolean } | undefined =>
+  ast.annotations?.[STRUCT] as { readonly strict: boolean } | undefined

@@ -12,7 +12,9 @@ type DefaultOf<O> = O extends { readonly defaultWith: () => infer D } ? D
 type HasDefault<O> = O extends { readonly defaultWith: () => unknown } ? true
   : O extends { readonly default: unknown } ? true
   : false
-type Chosen<V, O> = O extends { readonly choices: readonly [unknown, ...Array<unknown>] } ? O["choices"][number] : V
+
+/** The value type `V`, narrowed to the choices when there are some. */
+export type Chosen<V, O> = O extends { readonly choices: readonly [unknown, ...Array<unknown>] } ? O["choices"][number] : V
 
 /** The decoded type of a field of value type `V` with options `O`. */
 export type Out<V, O> = O extends { readonly required: true } ? Chosen<V, O>
@@ -21,3 +23,6 @@ export type Out<V, O> = O extends { readonly required: true } ? Chosen<V, O>
 
 /** The type of the field as a list item (a missing item takes the default, else is an error). */
 export type ItemOut<V, O> = HasDefault<O> extends true ? Chosen<V, O> | DefaultOf<O> : Chosen<V, O>
+
+/** Whether the key may be left out of the payload. */
+export type KeyOf<O> = O extends { readonly required: true } ? "required" : "optional"
