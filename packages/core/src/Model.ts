@@ -212,7 +212,9 @@ export function make<S extends object>(
       const result = path.parse(p)
       return result._tag === "Ok" ? Effect.succeed(result.segments) : Effect.fail(invalid(p, result.reason))
     }
-    const at = (segments: ReadonlyArray<string>) => (state: S) => path.getIn(state, segments).value
+    /** The selector of the value at path `p` (`undefined` when missing). */
+    const selectorAt = (p: unknown) =>
+      Effect.map(parsed(p), (segments) => (state: S) => path.getIn(state, segments).value)
     const commit = <X>(transition: (state: Node) => Node | Reject<X>) =>
       cell.commit(transition as unknown as (state: S) => S | Reject<X>)
 
@@ -253,24 +255,18 @@ export function make<S extends object>(
       clear: (() => commit((state) => (Object.keys(state).length === 0 ? state : seal({})))) as Model<S>["clear"],
       changes: cell.changes,
       changesOf: ((selector: unknown) => {
-        if (typeof selector === "function") {
-          return Stream.changesWith(Stream.map(cell.changes, selector as (state: S) => unknown), Equal.equals)
-        }
-        return Stream.unwrap(Effect.map(parsed(selector), (segments) =>
-          Stream.changesWith(Stream.map(cell.changes, at(segments)), Equal.equals)))
+        const select = typeof selector === "function" ? Effect.succeed(selector as (state: S) => unknown) : selectorAt(selector)
+        return Stream.unwrap(Effect.map(select, (f) => Stream.changesWith(Stream.map(cell.changes, f), Equal.equals)))
       }) as Model<S>["changesOf"],
       listen: ((first: unknown, second?: unknown, third?: unknown) => {
         if (typeof second !== "function") {
-          const options = second as ListenOptions | undefined
           // Commits publish only real changes, so every element is one: no comparison needed.
-          return cell.listen(undefined, undefined, first as (state: S) => Effect.Effect<void>, options?.immediate === true)
+          const immediate = (second as ListenOptions | undefined)?.immediate === true
+          return cell.listen(undefined, undefined, first as (state: S) => Effect.Effect<void>, immediate)
         }
-        const handler = second as (value: unknown) => Effect.Effect<void>
         const immediate = (third as ListenOptions | undefined)?.immediate === true
-        if (typeof first === "function") {
-          return cell.listen(first as (state: S) => unknown, Equal.equals, handler, immediate)
-        }
-        return Effect.flatMap(parsed(first), (segments) => cell.listen(at(segments), Equal.equals, handler, immediate))
+        const select = typeof first === "function" ? Effect.succeed(first as (state: S) => unknown) : selectorAt(first)
+        return Effect.flatMap(select, (f) => cell.listen(f, Equal.equals, second as (value: unknown) => Effect.Effect<void>, immediate))
       }) as Model<S>["listen"],
       destroy: cell.destroy()
     }
