@@ -70,7 +70,7 @@ export class JobBook<A> {
 
   /** Queues a new job for `item`; returns its id. */
   offer(item: A): string {
-    const entry = new JobEntry(++this.next, this.name, item, this.clock.currentTimeMillisUnsafe(), (e) => this.changed(e))
+    const entry = new JobEntry(++this.next, this.name, item, this.clock.currentTimeMillisUnsafe(), this.changed)
     this.active.add(entry)
     this.counts.queued++
     Queue.offerUnsafe(this.queue, entry)
@@ -101,8 +101,11 @@ export class JobBook<A> {
     entry.finishedAt = this.clock.currentTimeMillisUnsafe()
     if (state === "completed") entry.percent = 100
     entry.worker = undefined
-    this.counts[from]--
-    this.counts[state]++
+    if (from === "queued") this.counts.queued--
+    else this.counts.running--
+    if (state === "completed") this.counts.completed++
+    else if (state === "failed") this.counts.failed++
+    else this.counts.cancelled++
     this.changed(entry)
     this.active.delete(entry.seq)
     if (this.keep > 0) {
@@ -158,7 +161,7 @@ export class JobBook<A> {
   }
 
   /** A field of `entry` changed: a new record next time someone looks, a publish, the flusher woken. */
-  private changed(entry: JobEntry<A>): void {
+  private readonly changed = (entry: JobEntry<A>): void => {
     entry.touch()
     this.publish(entry)
   }

@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Fiber, Latch, Metric, Option, Queue, type Schema, Semaphore, SubscriptionRef } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Latch, Metric, Option, Queue, type Schema, Semaphore, SubscriptionRef } from "effect"
 import * as Bus from "../Bus.ts"
 import { JobNotFound, QueueFull } from "../QueueError.ts"
 import type * as QS from "../QueueService.ts"
@@ -166,7 +166,7 @@ const enqueueWith = <A>(book: JobBook<A>) =>
   Effect.suspend(() => {
     if (!book.accepting) return notRunning(book)
     const places = book.places
-    if (places === undefined) return Effect.succeed(book.offer(item))
+    if (places === undefined) return Exit.succeed(book.offer(item))
     const admit = (taken: boolean) =>
       taken ? Effect.succeed(book.offer(item)) : Effect.fail(new QueueFull({ queue: book.name, capacity: book.capacity }))
     if (options?.timeout === undefined) return Effect.flatMap(places.takeIfAvailable(1), admit)
