@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import type { Options, StringOptions } from "../Field.ts"
 import * as Messages from "./fieldMessages.ts"
 
 /** One error found in a value, at `path` below that value. */
@@ -48,17 +49,8 @@ export interface Spec {
   readonly maxLength: number | undefined
 }
 
-/** The options every constructor accepts (see `Field.Options`, `Field.StringOptions`, `Field.ListOptions`). */
-export interface SpecOptions {
-  readonly required?: boolean | undefined
-  readonly default?: unknown
-  readonly defaultWith?: (() => unknown) | undefined
-  readonly choices?: ReadonlyArray<unknown> | undefined
-  readonly validator?: ((value: any) => unknown) | undefined
-  readonly label?: string | undefined
-  readonly nonEmpty?: boolean | undefined
-  readonly maxLength?: number | undefined
-}
+/** The options every constructor accepts: the public ones, together. */
+export type SpecOptions = Options<any> & Pick<StringOptions, "nonEmpty" | "maxLength">
 
 export const makeSpec = (
   kind: string,
