@@ -78,9 +78,10 @@ export class JobBook<A> {
     return entry.id
   }
 
-  begin(entry: JobEntry<A>, worker: Fiber.Fiber<unknown, unknown>): void {
+  /** `now`: the clock read by the worker's last step, when nothing has run since (a job taken without waiting). */
+  begin(entry: JobEntry<A>, worker: Fiber.Fiber<unknown, unknown>, now?: number): void {
     entry.state = "running"
-    entry.startedAt = this.clock.currentTimeMillisUnsafe()
+    entry.startedAt = now ?? this.clock.currentTimeMillisUnsafe()
     entry.attempts = 1
     entry.worker = worker
     this.counts.queued--
@@ -93,12 +94,14 @@ export class JobBook<A> {
     this.changed(entry)
   }
 
-  finish(entry: JobEntry<A>, state: "completed" | "failed" | "cancelled", reason?: string): void {
+  /** Ends `entry` as `state`; returns the time it was recorded at (`undefined` when it had ended already). */
+  finish(entry: JobEntry<A>, state: "completed" | "failed" | "cancelled", reason?: string): number | undefined {
     const from = entry.state
-    if (from !== "queued" && from !== "running") return
+    if (from !== "queued" && from !== "running") return undefined
+    const now = this.clock.currentTimeMillisUnsafe()
     entry.state = state
     entry.reason = reason
-    entry.finishedAt = this.clock.currentTimeMillisUnsafe()
+    entry.finishedAt = now
     if (state === "completed") entry.percent = 100
     entry.worker = undefined
     if (from === "queued") this.counts.queued--
@@ -118,6 +121,7 @@ export class JobBook<A> {
       Deferred.doneUnsafe(waiter, Effect.succeed(entry.snapshot()))
     }
     if (this.idle !== undefined && this.active.size === 0) Deferred.doneUnsafe(this.idle, Effect.void)
+    return now
   }
 
   /** The live job with id `id`. */

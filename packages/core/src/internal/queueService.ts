@@ -84,17 +84,28 @@ const worker = <A, E, R>(
 ): Effect.Effect<void, never, R> => {
   let current: JobEntry<A> | undefined
   let self: Fiber.Fiber<unknown, unknown>
-  const run = (entry: JobEntry<A>): Effect.Effect<unknown, E, R> => {
+  // The time the last job completed, while nothing has run since: a job taken at once
+  // starts at that same time (one clock read fewer per job in a busy queue).
+  let now: number | undefined
+  const run = (entry: JobEntry<A>, startedAt: number | undefined): Effect.Effect<unknown, E, R> => {
     if (entry.cancelled) return Effect.void
     current = entry
-    book.begin(entry, self)
+    book.begin(entry, self, startedAt)
     return book.places === undefined ? handle(entry) : Effect.andThen(book.places.release(1), handle(entry))
   }
+  const waitAndRun = (entry: JobEntry<A>) => run(entry, undefined)
   const loop = Effect.whileLoop({
     while: () => true,
-    body: () => Effect.flatMap(Queue.take(book.queue), run),
+    body: () => {
+      const taken = Queue.takeUnsafe(book.queue)
+      const startedAt = now
+      now = undefined
+      return taken !== undefined && taken._tag === "Success"
+        ? run(taken.value, startedAt)
+        : Effect.flatMap(Queue.take(book.queue), waitAndRun)
+    },
     step: () => {
-      if (current !== undefined) book.finish(current, "completed")
+      if (current !== undefined) now = book.finish(current, "completed")
       current = undefined
     }
   })
