@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import { Data, Effect } from "effect"
+import * as Answer from "./Answer.ts"
 
 const TypeId = "~@specter/core/Outcome" as const
 
@@ -140,6 +141,11 @@ export const toTuple = <A>(outcome: Outcome<A>): readonly [boolean, unknown, str
 export class OutcomeFailed extends Data.TaggedError("OutcomeFailed")<{ readonly outcome: Failure }> {
   override get message() {
     return this.outcome.error.length > 0 ? this.outcome.error : "Outcome is not successful"
+  }
+
+  /** The outcome's status, with its JSON form as the HTTP body. */
+  [Answer.symbol](): Answer.Answer {
+    return Answer.make(this.outcome.status, this.message, { body: toJSON(this.outcome) })
   }
 }
 

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Cause, Data } from "effect"
+import * as Answer from "./Answer.ts"
 
 /**
  * An operation that needs a live service (a QueueService's `enqueue`) was called
@@ -20,6 +21,11 @@ export class ServiceNotRunning extends Data.TaggedError("ServiceNotRunning")<{
 }> {
   override get message() {
     return `cannot ${this.operation} in service '${this.service}': it is ${this.status}`
+  }
+
+  /** 503, code `unavailable`. */
+  [Answer.symbol](): Answer.Answer {
+    return Answer.make(503, this.message)
   }
 }
 

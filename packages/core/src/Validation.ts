@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Answer from "./Answer.ts"
 import { Data, Effect, Option, type Schema, type SchemaAST, type SchemaIssue, SchemaParser } from "effect"
 import * as Messages from "./internal/fieldMessages.ts"
 import { structOf } from "./internal/fieldSchema.ts"
@@ -28,7 +29,16 @@ import { flatten } from "./internal/validation.ts"
 export class ValidationError extends Data.TaggedError("ValidationError")<{
   readonly message: string
   readonly errors: Readonly<Record<string, string>>
-}> {}
+}> {
+  /** 400, code `validation`, with the per-field messages (`{ error, errors }` over HTTP). */
+  [Answer.symbol](): Answer.Answer {
+    return Answer.make(400, this.message, {
+      code: "validation",
+      fields: this.errors,
+      body: { error: this.message, errors: this.errors }
+    })
+  }
+}
 
 /** `input` is what was decoded: a non-object payload's type is read from it when the struct saw it directly. */
 const fromIssue = (issue: SchemaIssue.Issue, input: Option.Option<unknown>): ValidationError => {

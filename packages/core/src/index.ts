@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+export * as Answer from "./Answer.ts"
 export * as Bus from "./Bus.ts"
 export * as Cache from "./Cache.ts"
 export * as Field from "./Field.ts"

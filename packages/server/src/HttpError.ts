@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { Answer } from "@specter/core"
 import { Data } from "effect"
 
 /**
@@ -24,7 +25,12 @@ export class HttpError extends Data.TaggedError("HttpError")<{
   readonly status: number
   readonly message: string
   readonly payload?: Readonly<Record<string, unknown>> | undefined
-}> {}
+}> {
+  /** Its status, the code of that status, and `toBody` as the HTTP body. */
+  [Answer.symbol](): Answer.Answer {
+    return Answer.make(this.status, this.message, { body: toBody(this) })
+  }
+}
 
 /**
  * The JSON body an `HttpError` answers with. Original: `HTTPError.to_response()`.
@@ -56,23 +62,9 @@ export const unprocessable = make(422)
 
 /**
  * The short code a socket ack carries for an HTTP status (`404` → `"not_found"`);
- * unknown statuses give `"http_<status>"`.
+ * unknown statuses give `"http_<status>"`. The same as `Answer.codeOf`.
  *
  * @since 0.1.0
  * @category conversions
  */
-export const codeOf = (status: number): string => codes[status] ?? `http_${status}`
-
-const codes: Readonly<Record<number, string>> = {
-  400: "bad_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  409: "conflict",
-  413: "too_large",
-  422: "unprocessable",
-  429: "too_many_requests",
-  500: "internal",
-  503: "unavailable"
-}
+export const codeOf: (status: number) => string = Answer.codeOf
