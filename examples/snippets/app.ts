@@ -1,5 +1,5 @@
 import { App, Controller, Field, Route, Service, SocketServer, Store } from "@specter/server"
-import { Context, Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 
 const Note = Field.struct({ text: Field.string({ required: true, nonEmpty: true }) })
 
@@ -18,4 +18,4 @@ const NotesController = Controller.make("notes-api", Effect.gen(function*() {
   }
 }))
 
-App.run({ services: [Notes.layer], controllers: [NotesController] }) // port: PORT, or 3000
+App.run(NotesController.pipe(Layer.provide(Notes.layer))) // port: PORT, or 3000

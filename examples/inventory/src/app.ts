@@ -9,7 +9,7 @@
  * - the page at `/` and the client module it imports.
  */
 import { NodeServices } from "@effect/platform-node"
-import { type App, ClientModule, Persistence } from "@specter/server"
+import { ClientModule, Persistence } from "@specter/server"
 import { Layer } from "effect"
 import { HttpStaticServer } from "effect/http"
 import { fileURLToPath } from "node:url"
@@ -26,8 +26,14 @@ const Page = HttpStaticServer.layer({ root: fileURLToPath(new URL("../public", i
 /** The inventory, kept on disk. */
 const StoredInventory = Inventory.layer.pipe(Layer.provide(Persistence.layer))
 
-export const options = {
-  services: [Ticker.layer, LoadLive, Heartbeat.layer],
-  controllers: [ItemsController.pipe(Layer.provide(StoredInventory))],
-  routes: [Page, ClientModule.route()]
-} satisfies App.Options
+/**
+ * The application with `load` as its load service (tests give one that reads a
+ * variable): the services, the items controller and the page, over the inventory.
+ */
+export const makeApp = (load: typeof LoadLive = LoadLive) =>
+  Layer.mergeAll(Ticker.layer, load, Heartbeat.layer, ItemsController, Page, ClientModule.route()).pipe(
+    Layer.provide(StoredInventory)
+  )
+
+/** The application as `npm start` runs it. */
+export const AppLive = makeApp()

@@ -2,6 +2,6 @@
  * The inventory example: `npm start` (port 3000, or PORT).
  */
 import { App } from "@specter/server"
-import { options } from "./app.ts"
+import { AppLive } from "./app.ts"
 
-App.run(options)
+App.run(AppLive)

@@ -8,7 +8,7 @@ import { connect, type SocketClient } from "@specter/client"
 import { App } from "@specter/server"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { createServer } from "node:net"
-import { options } from "../src/app.ts"
+import { AppLive } from "../src/app.ts"
 
 const freePort = Effect.callback<number>((resume) => {
   const server = createServer()
@@ -21,7 +21,7 @@ const freePort = Effect.callback<number>((resume) => {
 const startServer = (port: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    yield* Layer.buildWithScope(App.layer({ ...options, port, host: "127.0.0.1", logRequests: false }), scope)
+    yield* Layer.buildWithScope(App.layer(AppLive, { port, host: "127.0.0.1", logRequests: false }), scope)
     return scope
   })
 

@@ -6,7 +6,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import * as TestServer from "@specter/testing/server"
 import { Effect, Layer } from "effect"
-import { options } from "../src/app.ts"
+import { AppLive } from "../src/app.ts"
 
 const post = (body: string) =>
   Effect.gen(function*() {
@@ -17,7 +17,7 @@ const post = (body: string) =>
   })
 
 describe("inventory", () => {
-  layer(TestServer.layer(options).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
+  layer(TestServer.layer(AppLive).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
     it.effect("POST /api/items answers 201 with the stored item, coercing quantity and active", () =>
       Effect.gen(function*() {
         const { status, body } = yield* post('{"name":"lamp","quantity":"3","active":"yes","tags":["a"]}')

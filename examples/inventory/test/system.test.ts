@@ -8,13 +8,13 @@
 import { assert, describe, layer } from "@effect/vitest"
 import * as TestServer from "@specter/testing/server"
 import { Effect, Layer } from "effect"
-import { options } from "../src/app.ts"
+import { makeApp } from "../src/app.ts"
 import { recentLines } from "../src/Heartbeat.ts"
-import { LoadLive, makeLoadLive } from "../src/LoadService.ts"
+import { makeLoadLive } from "../src/LoadService.ts"
 
 let reading = 0.5
 const TestLoad = makeLoadLive({ interval: "100 millis", read: Effect.sync(() => reading) })
-const app = { ...options, services: options.services.map((service) => (service === LoadLive ? TestLoad : service)) }
+const app = makeApp(TestLoad)
 
 const isEvent = (event: string) => (frame: any) => frame.type === "event" && frame.event === event
 

@@ -222,7 +222,15 @@ export const optional = <ROut, RIn>(layer: Layer.Layer<ROut, ServiceStartError, 
         yield* Effect.logError(`service '${error.service}' failed to start; going on without it`, error.cause)
         const manager = yield* Effect.serviceOption(ServiceManager)
         if (Option.isNone(manager)) return
-        const failed: ServiceHealth = { name: error.service, status: "failed", error: Cause.pretty(error.cause), uptimeMs: 0, fibers: 0, timers: 0 }
+        const failed: ServiceHealth = {
+          name: error.service,
+          status: "failed",
+          error: Cause.pretty(error.cause),
+          optional: true,
+          uptimeMs: 0,
+          fibers: 0,
+          timers: 0
+        }
         yield* Effect.ignore(manager.value.register({ name: error.service, health: Effect.succeed(failed) }))
       })))
   )

@@ -28,7 +28,8 @@ export type Status = "starting" | "running" | "stopping" | "stopped" | "failed"
  * What `health` reports of one service: its name, status, uptime (ms, frozen when
  * it stops), the fibers and timers it started through `Service.spawn`,
  * `Service.interval` and `Service.timeout` that are still running, what its health
- * probes answered (`details`) and, when it failed, why (`error`).
+ * probes answered (`details`), when it failed, why (`error`), and whether the
+ * application may run without it (`optional`, a service of `Service.optional`).
  *
  * @since 0.1.0
  * @category models
@@ -41,6 +42,7 @@ export interface ServiceHealth {
   readonly timers: number
   readonly details?: ReadonlyArray<unknown> | undefined
   readonly error?: string | undefined
+  readonly optional?: boolean | undefined
 }
 
 /**

@@ -14,7 +14,7 @@ const get = (path: string) =>
     }))
 
 describe("ClientModule", () => {
-  layer(TestServer.layer({ routes: [ClientModule.route()] }).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
+  layer(TestServer.layer(ClientModule.route()).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
     it.effect("a module of the package is JavaScript with its types stripped, the same on every request", () =>
       Effect.gen(function*() {
         const first = yield* get("/specter/client/Client.ts")

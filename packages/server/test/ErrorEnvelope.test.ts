@@ -48,7 +48,7 @@ const call = (path: string, init?: RequestInit) =>
 const post = (path: string, body: string) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body })
 
 describe("error envelope", () => {
-  layer(TestServer.layer({ controllers: [Routes] }).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
+  layer(TestServer.layer(Routes).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
     it.effect("a value answers 200 JSON; a route status option answers with that status", () =>
       Effect.gen(function*() {
         assert.deepStrictEqual(yield* call("/ok"), { status: 200, body: { ok: true }, text: '{"ok":true}' })

@@ -52,7 +52,7 @@ const Late = Controller.make("late", {
   events: { isolated: Controller.event({ priority: 200, handle: () => Effect.sync(() => void order.push("ran after a failure")) }) }
 })
 
-const App = TestServer.layer({ controllers: [Chat, Early, Late] }).pipe(Layer.orDie)
+const App = TestServer.layer(Layer.mergeAll(Chat, Early, Late)).pipe(Layer.orDie)
 
 const emit = (event: string, payload: unknown, id: number | string) => ({ type: "emit", event, payload, id })
 

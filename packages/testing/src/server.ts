@@ -3,14 +3,17 @@
  * port, and talk to it with real HTTP requests and a real WebSocket client.
  *
  * ```ts
- * layer(TestServer.layer({ controllers: [ItemsLive] }))("items", (it) => {
- *   it.live("answers", () => Effect.gen(function*() {
- *     const socket = yield* TestSocket.connect("/ws")
+ * layer(TestServer.layer(ItemsController.pipe(Layer.provide(Inventory.layer))))("items", (it) => {
+ *   it.effect("acks an added item", () => Effect.gen(function*() {
+ *     const socket = yield* TestServer.connect("/ws")
  *     yield* socket.send({ type: "emit", event: "items:add", payload: { name: "lamp" }, id: 1 })
  *     const ack = yield* socket.next((f) => f.type === "ack")
- *   }))
- * })
+ *   }).pipe(Effect.scoped))
+ * }, { excludeTestServices: true })
  * ```
+ *
+ * Sockets and HTTP run on real time: give `layer` `{ excludeTestServices: true }`
+ * (or use `it.live`), so that `TestClock` does not hold the server's timers.
  *
  * @since 0.1.0
  */
@@ -20,17 +23,16 @@ import { FetchHttpClient, HttpServer } from "effect/http"
 import WebSocket from "ws"
 
 /**
- * The application of `options` as `App.layer` builds it for production, on a
- * random port of 127.0.0.1, with an `HttpClient` for relative URLs, without
- * request logs.
+ * The application `app` as `App.layer` builds it for production, on a random port
+ * of 127.0.0.1, with an `HttpClient` for relative URLs, without request logs.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = <const O extends App.Options<any, any, any>>(options: O) =>
+export const layer = <ROut, E, RIn extends App.Provided>(app: Layer.Layer<ROut, E, RIn>, options: App.Options = {}) =>
   HttpServer.layerTestClient.pipe(
     Layer.provide(FetchHttpClient.layer),
-    Layer.provideMerge(App.layer({ logRequests: false, ...options, port: 0, host: "127.0.0.1" }))
+    Layer.provideMerge(App.layer(app, { logRequests: false, ...options, port: 0, host: "127.0.0.1" }))
   )
 
 /**
