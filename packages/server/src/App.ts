@@ -40,8 +40,8 @@ import type * as SocketServer from "./SocketServer.ts"
  *   1 MiB; larger answers 413).
  * - `shutdownTimeout`: how long open HTTP connections may delay shutdown (default
  *   1 second).
- * - `logRequests`: log every request and the listen address at info (default:
- *   `false`; requests are then logged at debug).
+ * - `logRequests`: log every request at info (default `false`). The listen address
+ *   is always logged.
  *
  * @since 0.1.0
  * @category models
@@ -74,6 +74,15 @@ export type Provided =
   | Layer.Success<ReturnType<typeof NodeHttpServer.layer>>
 
 /**
+ * The error types of routes, which Effect's router tracks in a layer's
+ * requirements (a route's *service* requirements must be met when it is built).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RouteMarkers = HttpRouter.Request<"Error" | "GlobalError", any>
+
+/**
  * The application could not start for a reason a person should read: a bad
  * configuration value, a port in use. `message` says which, in one line.
  *
@@ -91,7 +100,7 @@ export class StartupError extends Data.TaggedError("StartupError")<{ readonly me
  * @since 0.1.0
  * @category layers
  */
-export const layer = <ROut, E, RIn extends Provided>(
+export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
   app: Layer.Layer<ROut, E, RIn>,
   options: Options = {}
 ): Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError> =>
@@ -130,5 +139,5 @@ const teardown: Runtime.Teardown = (exit, onExit) => {
  * @since 0.1.0
  * @category running
  */
-export const run = <ROut, E, RIn extends Provided>(app: Layer.Layer<ROut, E, RIn>, options?: Options): void =>
+export const run = <ROut, E, RIn extends Provided | RouteMarkers>(app: Layer.Layer<ROut, E, RIn>, options?: Options): void =>
   Layer.launch(layer(app, options)).pipe(NodeRuntime.runMain({ teardown, disableErrorReporting: true }))

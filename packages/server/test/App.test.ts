@@ -1,23 +1,27 @@
 /**
  * The application lifecycle: specter-behaviour.md §16 (ServiceManager and boot)
- * in its Layer form, and weakness 31.
+ * where the application is one Layer, weakness 31, health and readiness, and the
+ * start-up configuration.
  *
- * Not ported: MGR-01/02/18/19 (the manager as a service that starts first and
- * installs an exit hook: the Layer graph and `NodeRuntime.runMain` do both),
- * MGR-05/08/11 (handlers set up after services: socket handlers are subscribed by
- * their controllers as they start), MGR-09 (wrong types are type errors), MGR-10
- * (url prefixes: a route's path is its own).
+ * Start order comes from the Layer graph (a layer starts after what it is provided
+ * with), and a missing dependency is a type error, so some checks have no test:
+ * - MGR-06 (boot twice): building the Layer twice is two applications.
+ * - MGR-09 (register a non-service): the types reject it.
+ * - MGR-12 (shutdown before boot): there is no scope to close before the Layer is built.
+ * - MGR-18 (one exit hook): `NodeRuntime.runMain` installs the signal handlers, once.
+ * MGR-05, MGR-10 and MGR-11 (controllers' routes and events) are in Controller.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { App, Registry, Service, ServiceManager } from "@specter/server"
+import { App, Registry, Service, ServiceManager, SocketIngress } from "@specter/server"
 import * as TestServer from "@specter/testing/server"
-import { Context, Effect, Exit, Fiber, Layer, Logger, Scope } from "effect"
+import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Logger, Scope } from "effect"
+import { createServer } from "node:net"
 
 const quiet = Logger.layer([])
 
 /** A service that records its start and stop in `log`, and may fail either. */
-const recorded = (name: string, log: Array<string>, options: { failStart?: boolean; failStop?: boolean } = {}) => {
-  return Service.layerDiscard(name, Effect.gen(function*() {
+const recorded = (name: string, log: Array<string>, options: { failStart?: boolean; failStop?: boolean } = {}) =>
+  Service.layerDiscard(name, Effect.gen(function*() {
     log.push(`start ${name}`)
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
@@ -27,13 +31,12 @@ const recorded = (name: string, log: Array<string>, options: { failStart?: boole
     )
     if (options.failStart === true) return yield* Effect.fail(`${name} cannot start`)
   }))
-}
 
-/** Builds the app of `options` on a test server in a scope of its own. */
-const boot = <const O extends App.Options<any, any, any>>(options: O) =>
+/** Builds `app` on a test server in a scope of its own. */
+const boot = <ROut, E, RIn extends App.Provided | App.RouteMarkers>(app: Layer.Layer<ROut, E, RIn>) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const exit = yield* Effect.exit(Layer.buildWithScope(TestServer.layer(options), scope))
+    const exit = yield* Effect.exit(Layer.buildWithScope(TestServer.layer(app), scope))
     return { scope, exit, context: Exit.isSuccess(exit) ? exit.value : Context.empty() }
   }).pipe(Effect.provide(quiet)) as Effect.Effect<{
     scope: Scope.Closeable
@@ -41,90 +44,168 @@ const boot = <const O extends App.Options<any, any, any>>(options: O) =>
     context: Context.Context<any>
   }>
 
+const fetchJson = (context: Context.Context<any>, path: string) =>
+  Effect.flatMap(Effect.provideContext(TestServer.url(path), context), (url) =>
+    Effect.promise(() => fetch(url).then(async (r) => ({ status: r.status, body: await r.json() }))))
+
+const firstError = (exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isFailure(exit) ? exit.cause.reasons.map((r) => ("error" in r ? r.error : r))[0] : undefined
+
 describe("App lifecycle", () => {
-  it.live("MGR-03 and MGR-13 services start in the order given and stop in reverse", () =>
+  it.live("MGR-03, MGR-13 and MGR-19 start order comes from the graph (what a layer is provided with starts first); stop is the reverse", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
-      const { scope, exit } = yield* boot({ services: [recorded("a", log), recorded("b", log), recorded("c", log)] })
+      const app = recorded("controller", log).pipe(
+        Layer.provide(recorded("b", log)),
+        Layer.provide(recorded("a", log))
+      )
+      const { exit, scope } = yield* boot(app)
       assert.isTrue(Exit.isSuccess(exit))
       yield* Scope.close(scope, Exit.void)
-      assert.deepStrictEqual(log, ["start a", "start b", "start c", "stop c", "stop b", "stop a"])
+      assert.deepStrictEqual(log, ["start a", "start b", "start controller", "stop controller", "stop b", "stop a"])
     }))
 
-  it.live("a later service can use what an earlier one provides", () =>
+  it.live("MGR-01 and MGR-02 while a service starts, the manager and the ingress are there, and it is listed as starting", () =>
     Effect.gen(function*() {
-      class Greeter extends Context.Service<Greeter, { readonly greet: (n: string) => string }>()("Greeter") {}
-      const GreeterLive = Layer.succeed(Greeter, { greet: (n) => `hello ${n}` })
-      class User extends Context.Service<User, { readonly greeting: string }>()("user") {}
-      const UserLive = Service.layer(User, Greeter.use((greeter) => Effect.succeed({ greeting: greeter.greet("ada") })))
-      const { scope, exit, context } = yield* boot({ services: [GreeterLive, UserLive] })
+      const seen: Array<unknown> = []
+      const app = Service.layerDiscard("probe", Effect.gen(function*() {
+        const health = yield* ServiceManager.ServiceManager.use((m) => m.health)
+        seen.push(health["probe"]?.status, (yield* SocketIngress.SocketIngress.use(Effect.succeed)) !== undefined)
+      }))
+      const { exit, scope } = yield* boot(app)
       assert.isTrue(Exit.isSuccess(exit))
-      assert.strictEqual(Context.get(context as Context.Context<User>, User).greeting, "hello ada")
-      const health = yield* Effect.provideContext(ServiceManager.ServiceManager.use((m) => m.health), context)
-      assert.strictEqual(health["user"]?.status, "running")
+      assert.deepStrictEqual(seen, ["starting", true])
       yield* Scope.close(scope, Exit.void)
     }))
 
   it.live("MGR-04 (weakness 31) a service that fails to start fails the app with ServiceStartError naming it; what started is stopped", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
-      const { exit } = yield* boot({ services: [recorded("a", log), recorded("broken", log, { failStart: true }), recorded("c", log)] })
-      assert.isTrue(Exit.isFailure(exit))
-      const error = Exit.isFailure(exit) ? exit.cause.reasons.map((r) => ("error" in r ? r.error : r))[0] : undefined
-      assert.deepInclude(error, { _tag: "ServiceStartError", service: "broken" })
+      const app = recorded("c", log).pipe(Layer.provide(recorded("broken", log, { failStart: true })), Layer.provide(recorded("a", log)))
+      const { exit } = yield* boot(app)
+      assert.deepInclude(firstError(exit), { _tag: "ServiceStartError", service: "broken" })
       assert.deepStrictEqual(log, ["start a", "start broken", "stop broken", "stop a"])
     }))
 
-  it.live("degraded mode: Service.optional logs a failed start, lists it as failed in health, and the app goes on", () =>
+  it.live("degraded mode: Service.optional logs a failed start, lists it as failed, /health answers 503 and /health/ready 200", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
-      const { scope, exit, context } = yield* boot({
-        services: [recorded("a", log), Service.optional(recorded("flaky", log, { failStart: true })), recorded("c", log)]
-      })
+      const app = Layer.mergeAll(recorded("a", log), Service.optional(recorded("flaky", log, { failStart: true })))
+      const { context, exit, scope } = yield* boot(app)
       assert.isTrue(Exit.isSuccess(exit))
-      const url = yield* Effect.provideContext(TestServer.url("/health"), context)
-      const health = yield* Effect.promise(() => fetch(url).then((r) => r.json()))
-      assert.deepStrictEqual(Object.keys(health.services), ["a", "flaky", "c"])
-      assert.strictEqual(health.services.flaky.status, "failed")
-      assert.include(health.services.flaky.error, "flaky cannot start")
+      const health = yield* fetchJson(context, "/health")
+      assert.strictEqual(health.status, 503)
+      assert.deepInclude(health.body.services.flaky, { status: "failed", optional: true })
+      assert.include(health.body.services.flaky.error, "flaky cannot start")
+      assert.strictEqual((yield* fetchJson(context, "/health/ready")).status, 200)
       yield* Scope.close(scope, Exit.void)
-      assert.deepStrictEqual(log, ["start a", "start flaky", "stop flaky", "start c", "stop c", "stop a"])
     }))
 
   it.live("two services with one name: the second fails to start with DuplicateService", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
-      const { exit } = yield* boot({ services: [recorded("same", log), recorded("same", log)] })
-      assert.isTrue(Exit.isFailure(exit))
-      assert.include(String(Exit.isFailure(exit) ? exit.cause.reasons.map((r) => ("error" in r ? (r.error as Error).message : "")) : ""), "a service named 'same' is already running")
+      const { exit } = yield* boot(recorded("same", log).pipe(Layer.provide(recorded("same", log))))
+      assert.include(String((firstError(exit) as Error | undefined)?.message), "a service named 'same' is already running")
     }))
 
-  it.live("MGR-14 a service whose stop fails does not keep the others from stopping", () =>
+  it.live("MGR-07 and MGR-08 a service built while the app runs starts at once and is listed", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
-      const { scope } = yield* boot({ services: [recorded("a", log), recorded("bad", log, { failStop: true }), recorded("c", log)] })
+      const { context, scope } = yield* boot(Layer.empty)
+      const late = yield* Scope.make()
+      yield* Layer.buildWithScope(recorded("late", log), late).pipe(Effect.provideContext(context))
+      assert.deepStrictEqual(log, ["start late"])
+      assert.strictEqual((yield* fetchJson(context, "/health")).body.services.late.status, "running")
+      yield* Scope.close(late, Exit.void)
+      yield* Scope.close(scope, Exit.void)
+    }))
+
+  it.live("MGR-14 a service whose stop fails does not keep the others from stopping, and the failure is reported", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const app = recorded("c", log).pipe(Layer.provide(recorded("bad", log, { failStop: true })), Layer.provide(recorded("a", log)))
+      const { scope } = yield* boot(app)
       const closed = yield* Effect.exit(Scope.close(scope, Exit.void))
-      assert.isTrue(Exit.isFailure(closed)) // the failure is reported, not swallowed
+      assert.isTrue(Exit.isFailure(closed))
       assert.deepStrictEqual(log.filter((l) => l.startsWith("stop")), ["stop c", "stop bad", "stop a"])
+    }))
+
+  it.live("MGR-15 and MGR-20 after shutdown the registry is cleared, pending waiters fail, and the ingress has no handlers", () =>
+    Effect.gen(function*() {
+      const { context, scope } = yield* boot(Layer.empty)
+      const registry = Context.get(context as Context.Context<Registry.Registry>, Registry.Registry)
+      const ingress = Context.get(context as Context.Context<SocketIngress.SocketIngress>, SocketIngress.SocketIngress)
+      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor(Registry.key<number>("late"), "1 minute")), {
+        startImmediately: true
+      })
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual((yield* Fiber.join(waiting))._tag, "RegistryCleared")
+      assert.strictEqual(ingress.count(), 0)
     }))
 
   it.live("MGR-16 shutdown is idempotent: closing twice at once runs everything once", () =>
     Effect.gen(function*() {
-      let hooks = 0
-      const SelfishLive = Service.layerDiscard("selfish", Effect.addFinalizer(() => Effect.sync(() => void hooks++)))
-      const { scope } = yield* boot({ services: [SelfishLive] })
+      let stops = 0
+      const { scope } = yield* boot(Service.layerDiscard("once", Effect.addFinalizer(() => Effect.sync(() => void stops++))))
       const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
       yield* Scope.close(scope, Exit.void)
       yield* Fiber.join(closing)
-      assert.strictEqual(hooks, 1)
+      assert.strictEqual(stops, 1)
     }))
 
-  it.live("MGR-15 and MGR-20 after shutdown the registry is cleared and pending waiters fail", () =>
+  it.live("MGR-17 /health nests every service's health by name; a failing probe makes its service failed and the answer 503", () =>
     Effect.gen(function*() {
-      const { scope, context } = yield* boot({ services: [] })
-      const registry = Context.get(context as Context.Context<Registry.Registry>, Registry.Registry)
-      const waiting = yield* Effect.forkChild(Effect.flip(registry.waitFor(Registry.key<number>("late"), "1 minute")), { startImmediately: true })
+      let healthy = true
+      const app = Layer.mergeAll(
+        Service.layerDiscard("db", Service.health(Effect.suspend(() => (healthy ? Effect.succeed({ pool: 4 }) : Effect.fail("connection lost"))))),
+        Service.layerDiscard("cache", Effect.void)
+      )
+      const { context, scope } = yield* boot(app)
+      const ok = yield* fetchJson(context, "/health")
+      assert.strictEqual(ok.status, 200)
+      assert.deepInclude(ok.body.services.db, { name: "db", status: "running", details: [{ pool: 4 }] })
+      healthy = false
+      const failed = yield* fetchJson(context, "/health")
+      assert.strictEqual(failed.status, 503)
+      assert.strictEqual(failed.body.services.db.status, "failed")
+      assert.include(failed.body.services.db.error, "connection lost")
+      assert.strictEqual((yield* fetchJson(context, "/health/ready")).status, 503)
       yield* Scope.close(scope, Exit.void)
-      assert.strictEqual((yield* Fiber.join(waiting))._tag, "RegistryCleared")
     }))
+
+  it.live("/health/live answers while the process runs; /health/ready answers 503 from the moment shutdown begins", () =>
+    Effect.gen(function*() {
+      const during: Array<number> = []
+      let context = Context.empty() as Context.Context<any>
+      const app = Service.layerDiscard("watcher", Effect.addFinalizer(() =>
+        Effect.map(fetchJson(context, "/health/ready"), (ready) => void during.push(ready.status))))
+      const booted = yield* boot(app)
+      context = booted.context
+      assert.strictEqual((yield* fetchJson(context, "/health/live")).status, 200)
+      assert.strictEqual((yield* fetchJson(context, "/health/ready")).status, 200)
+      yield* Scope.close(booted.scope, Exit.void)
+      assert.deepStrictEqual(during, [503])
+    }))
+})
+
+describe("App start-up configuration", () => {
+  it.live("PORT that is not a port fails the start with a StartupError naming PORT", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Layer.build(App.layer(Layer.empty)).pipe(
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ PORT: "abc" }))),
+        Effect.scoped
+      ))
+      assert.deepStrictEqual(firstError(exit), new App.StartupError({ message: "PORT must be a port number, got 'abc'" }))
+    }).pipe(Effect.provide(quiet)))
+
+  it.live("a port already in use fails the start with a StartupError naming the port", () =>
+    Effect.gen(function*() {
+      const blocker = createServer()
+      const port = yield* Effect.callback<number>((resume) => {
+        blocker.listen(0, "127.0.0.1", () => resume(Effect.succeed((blocker.address() as { port: number }).port)))
+      })
+      const exit = yield* Effect.exit(Layer.build(App.layer(Layer.empty, { port, host: "127.0.0.1" })).pipe(Effect.scoped))
+      blocker.close()
+      assert.deepStrictEqual(firstError(exit), new App.StartupError({ message: `port ${port} is already in use` }))
+    }).pipe(Effect.provide(quiet)))
 })

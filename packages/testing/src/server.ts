@@ -29,7 +29,7 @@ import WebSocket from "ws"
  * @since 0.1.0
  * @category layers
  */
-export const layer = <ROut, E, RIn extends App.Provided>(app: Layer.Layer<ROut, E, RIn>, options: App.Options = {}) =>
+export const layer = <ROut, E, RIn extends App.Provided | App.RouteMarkers>(app: Layer.Layer<ROut, E, RIn>, options: App.Options = {}) =>
   HttpServer.layerTestClient.pipe(
     Layer.provide(FetchHttpClient.layer),
     Layer.provideMerge(App.layer(app, { logRequests: false, ...options, port: 0, host: "127.0.0.1" }))

@@ -7,7 +7,7 @@
  */
 import { Specter } from "@specter/core"
 import { ByteSize, Config, type Duration, Effect, Layer, Option } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server, STATUS_CODES } from "node:http"
 import * as Health from "../Health.ts"
 import * as SocketServer from "../SocketServer.ts"
@@ -80,7 +80,14 @@ const errorEnvelope = (maxBodyBytes: number) =>
             HttpServerResponse.jsonUnsafe(failure.body, { status: failure.status, headers: failure.headers ?? {} }))))
     ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
 
-/** The runtime, the socket server and the application's routes, served by the router (without a server). */
+/**
+ * The infrastructure (runtime, socket server, router, health and socket routes, the
+ * error envelope), served as soon as it is built; then the application, which adds
+ * its routes to the running router; then the readiness mark. Closing runs it
+ * backwards: readiness goes `stopping`, sockets are told to go away, the
+ * application stops while health and readiness still answer, and only then does
+ * the router stop serving.
+ */
 export const assemble = <ROut, E>(
   app: Layer.Layer<ROut, E, any>,
   options: {
@@ -91,27 +98,30 @@ export const assemble = <ROut, E>(
   },
   _settings: Settings
 ) => {
-  // The application first; `markReady` once it is built (its finalizer runs first at shutdown).
-  const application = Health.markReady.pipe(Layer.provideMerge(app as Layer.Layer<ROut, E, never>))
-  const routes = Layer.mergeAll(
-    application,
-    Health.routes(),
-    SocketServer.route(options.socketPath ?? "/ws"),
-    errorEnvelope(options.maxBodyBytes ?? MiB)
-  ) as Layer.Layer<never, E, HttpRouter.HttpRouter>
   const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes }).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
   )
+  const router = HttpRouter.layer.pipe(Layer.provide(Layer.succeed(HttpRouter.RouterConfig, { ignoreTrailingSlash: true })))
+  const infrastructure = Layer.mergeAll(
+    Health.routes(),
+    SocketServer.route(options.socketPath ?? "/ws"),
+    errorEnvelope(options.maxBodyBytes ?? MiB)
+  ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
   const quiet = options.logRequests !== true
-  const served = HttpRouter.serve(routes, {
-    routerConfig: { ignoreTrailingSlash: true },
-    disableLogger: quiet,
-    disableListenLog: quiet
-  }).pipe(Layer.provideMerge(runtime))
-  // Built after the server, so its finalizer runs before the server waits for open
-  // connections: sockets are told to go away instead of holding shutdown up.
+  const serving = Layer.unwrap(HttpRouter.HttpRouter.use((router) => {
+    const handler = router.asHttpEffect()
+    // The listen address is always logged; each request only with `logRequests`.
+    return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
+  }))
+  const served = serving.pipe(Layer.provideMerge(infrastructure))
+  // Built last, so its finalizer runs first at shutdown: sockets are told to go
+  // away instead of holding the shutdown up.
   const closeSocketsFirst = Layer.effectDiscard(
     SocketServer.SocketServer.use((sockets) => Effect.addFinalizer(() => sockets.closeAll()))
   )
-  return closeSocketsFirst.pipe(Layer.provideMerge(served))
+  return closeSocketsFirst.pipe(
+    Layer.provideMerge(Health.markReady),
+    Layer.provideMerge(app as Layer.Layer<ROut, E, never>),
+    Layer.provideMerge(served)
+  )
 }
