@@ -62,6 +62,20 @@ export const start = (env: Readonly<Record<string, string>> = {}): Effect.Effect
   })
 
 /**
+ * Runs `src/main.ts` with the parent's environment plus `env` until it exits by
+ * itself (for a start that must fail); gives its exit and what it wrote.
+ */
+export const runToExit = (env: Readonly<Record<string, string>>): Effect.Effect<Exit & { readonly output: string }> =>
+  Effect.callback((resume) => {
+    const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let output = ""
+    child.stdout.on("data", (chunk) => void (output += String(chunk)))
+    child.stderr.on("data", (chunk) => void (output += String(chunk)))
+    child.once("exit", (code, signal) => resume(Effect.succeed({ code, signal, output })))
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+/**
  * The pid of the helper process the server supervises, read from the first line of
  * output the server pushes over its socket (`process:lines` or `process:line`).
  */
