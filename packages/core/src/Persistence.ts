@@ -26,23 +26,59 @@ import { KeyValueStore } from "effect/persistence"
 import * as sqlite from "./internal/sqlite.ts"
 
 /**
- * How a Store or Model is persisted.
- *
- * - `schema`: describes the state; it is stored as JSON through
- *   `Schema.toCodecJson(schema)`, and every new state is encoded before it is
- *   committed, so a state that does not match it is refused (`InvalidState`).
- * - `key`: the key in the `KeyValueStore` (default: the state's name).
- * - `onInvalid`: what to do with a stored value that cannot be read or decoded:
- *   `"reset"` (default) moves it aside, logs an error and starts from the initial
- *   value; `"fail"` makes the constructor fail with `StoredStateInvalid`.
+ * How a Store or Model is persisted: `PersistState` (the whole state as one value)
+ * or `PersistEntries` (a record state, one value per entry).
  *
  * @since 0.1.0
  * @category models
  */
-export interface PersistOptions<S> {
-  readonly schema: Schema.Codec<S, any>
+export type PersistOptions<S> = PersistState<S> | PersistEntries<S>
+
+/**
+ * Options shared by both layouts.
+ *
+ * - `key`: the key in the `KeyValueStore` (default: the state's name).
+ * - `onInvalid`: what to do with a stored value that cannot be read or decoded:
+ *   `"reset"` (default) moves it aside, logs an error and starts without it;
+ *   `"fail"` makes the constructor fail with `StoredStateInvalid`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PersistBase {
   readonly key?: string | undefined
   readonly onInvalid?: "reset" | "fail" | undefined
+}
+
+/**
+ * The whole state as one JSON value (through `Schema.toCodecJson(schema)`),
+ * rewritten on every change. Every new state is encoded before it is committed,
+ * so a state that does not match `schema` is refused (`InvalidState`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PersistState<S> extends PersistBase {
+  readonly schema: Schema.Codec<S, any>
+}
+
+/**
+ * A record state (`Record<string, V>`, e.g. items by id), one JSON value per entry
+ * under `<key>/<entry>` (through `Schema.toCodecJson(entry)`): a change encodes and
+ * writes only the entries it changed and removes the ones it deleted, so its cost
+ * is that of the change, not of the whole state. An entry that does not match
+ * `entry` is refused (`InvalidState`); an unreadable stored entry is moved aside on
+ * its own, the others load.
+ *
+ * ```ts
+ * const items = yield* Store.make("items", {} as Record<string, Item>, { persist: { entry: Item } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PersistEntries<S> extends PersistBase {
+  readonly entry: Schema.Codec<S[keyof S], any>
 }
 
 /**

@@ -5,7 +5,8 @@
  * random point while writing, 20 times, and every acknowledged write is found.
  *
  * The original kept Store and Model in memory only, so there are no acceptance
- * checks of §11–12 here; each test is named after the behaviour it proves.
+ * checks of §11–12 here; each test is named after the behaviour it proves. The
+ * record layout (`persist: { entry }`) is tested at the end.
  */
 import { TestLogger, TestSpecter } from "@specter/testing"
 import { assert, describe, it } from "@effect/vitest"
@@ -338,4 +339,60 @@ describe("Persistence", () => {
     }
     assert.isAbove(totalAcked, 0)
   }, 120_000)
+})
+
+const Item = Schema.Struct({ name: Schema.String, quantity: Schema.Int })
+type Item = typeof Item.Type
+type ItemsById = Readonly<Record<string, Item>>
+
+describe("persisted by entry", () => {
+  it.effect("a change writes only the entries it touched, whatever the size of the state", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const store = yield* Store.make("items", {} as ItemsById, { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      const all: Record<string, Item> = {}
+      for (let i = 0; i < 500; i++) all[`i${i}`] = { name: `item ${i}`, quantity: i }
+      yield* store.replace(all)
+      assert.strictEqual(kv.writes.length, 500)
+      yield* store.update((s) => ({ ...s, i7: { name: "item 7", quantity: 70 } }))
+      assert.strictEqual(kv.writes.length, 501)
+      assert.deepStrictEqual(JSON.parse(kv.data.get("items/i7")!), { name: "item 7", quantity: 70 })
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+
+  it.effect("a deleted entry is removed, and the entries load back after a restart", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const open = Store.make("items", {} as ItemsById, { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const store = yield* open
+        yield* store.set({ a: { name: "lamp", quantity: 1 }, b: { name: "desk", quantity: 2 } })
+        yield* store.delete("a")
+      }))
+      assert.isFalse(kv.data.has("items/a"))
+      const again = yield* Effect.scoped(Effect.flatMap(open, (store) => store.get()))
+      assert.deepStrictEqual(again, { b: { name: "desk", quantity: 2 } })
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("an entry that does not match its Schema is refused with InvalidState and nothing changes", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const store = yield* Store.make("items", {} as ItemsById, { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      const error = yield* Effect.flip(store.set({ bad: { name: "x", quantity: 1.5 } }))
+      assert.strictEqual(error._tag, "InvalidState")
+      assert.include(error.message, "entry 'bad'")
+      assert.deepStrictEqual(yield* store.get(), {})
+      assert.strictEqual(kv.writes.length, 0)
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+
+  it.effect("an unreadable stored entry is moved aside on its own; the others load", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      kv.data.set("items/good", JSON.stringify({ name: "lamp", quantity: 1 }))
+      kv.data.set("items/bad", "{\"name\":")
+      const store = yield* Store.make("items", {} as ItemsById, { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      assert.deepStrictEqual(yield* store.get(), { good: { name: "lamp", quantity: 1 } })
+      const aside = [...kv.data.keys()].filter((key) => key.startsWith("items:invalid:"))
+      assert.deepStrictEqual(aside.map((key) => key.split("/").at(-1)), ["bad"])
+      assert.include((yield* TestLogger.TestLogger).at("Error")[0]!.message, "the state starts without that entry")
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
 })

@@ -99,7 +99,7 @@ export class Cell<S> {
       if (next instanceof Reject || next === current) return [next, Option.none()]
       let outcome: S | Pending<S> = next
       if (persisted !== undefined) {
-        const encoded = persisted.encode(next)
+        const encoded = persisted.encode(next, current)
         if (encoded._tag === "Failure") return [new Reject(encoded.failure), Option.none()]
         outcome = new Pending(next, persisted.record(encoded.success))
       }

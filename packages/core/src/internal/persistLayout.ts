@@ -1,0 +1,128 @@
+/**
+ * How a persisted state lies in the `KeyValueStore`:
+ *
+ * - `whole`: the state is one JSON value under its key, rewritten on every change;
+ * - `entries`: each top-level entry of a record state is a JSON value of its own,
+ *   under `<key>/<entry>`; a change writes only the entries that changed (by
+ *   identity: an update shares what it does not change) and removes the ones that
+ *   went, so a change costs what it changed, not the size of the state.
+ *
+ * A stored value that cannot be read is moved aside (or, with `onInvalid: "fail"`,
+ * refused); see `Persistence`.
+ *
+ * @internal
+ */
+import { Clock, Effect, Result, Schema } from "effect"
+import type { KeyValueStore } from "effect/persistence"
+import { InvalidState, type PersistenceError, StoredStateInvalid } from "../Persistence.ts"
+import { freeze } from "./immutable.ts"
+import { type Failure, REMOVE, type Writes } from "./persistWriter.ts"
+
+export interface Layout<S> {
+  /** The stored state, `undefined` when nothing is stored (or it was moved aside). */
+  readonly load: Effect.Effect<S | undefined, PersistenceError | StoredStateInvalid>
+  /** What a change from `current` to `next` writes, or why `next` cannot be stored. */
+  readonly writes: (next: S, current: S) => Result.Result<Writes, InvalidState>
+}
+
+export interface Context {
+  readonly kv: KeyValueStore.KeyValueStore
+  readonly owner: string
+  readonly key: string
+  readonly onInvalid: "reset" | "fail" | undefined
+  readonly failure: Failure
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/** Parses and decodes `raw`, or says why it cannot be. */
+const read = <A>(raw: string, decode: (input: unknown) => Result.Result<A, Schema.SchemaError>): Result.Result<A, string> => {
+  try {
+    const decoded = decode(JSON.parse(raw))
+    return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(`does not match its schema: ${decoded.failure.message}`)
+  } catch (error) {
+    return Result.fail(`is not valid JSON (${describe(error)})`)
+  }
+}
+
+/**
+ * Refuses to start, or moves the unreadable value under `key` aside to
+ * `movedTo(time)` and logs it, saying what the state starts `from`.
+ */
+const unreadable = (context: Context, key: string, raw: string, reason: string, movedTo: (time: string) => string, from: string) =>
+  Effect.gen(function*() {
+    const { failure, kv, owner } = context
+    if (context.onInvalid === "fail") {
+      return yield* new StoredStateInvalid({
+        key,
+        message: `${owner}: the stored state under '${key}' ${reason}; refusing to start (it was left in place)`
+      })
+    }
+    const target = movedTo(new Date(yield* Clock.currentTimeMillis).toISOString())
+    yield* Effect.mapError(kv.set(target, raw), failure("move-aside", `moving aside`))
+    yield* Effect.mapError(kv.remove(key), failure("move-aside", `removing`))
+    yield* Effect.logError(
+      `${owner}: the stored state under '${key}' ${reason}; it was moved aside to '${target}' and the state starts ${from}`
+    ).pipe(Effect.annotateLogs({ key, movedTo: target }))
+  })
+
+const refused = (context: Context, what: string) => (error: Schema.SchemaError) =>
+  new InvalidState({ key: context.key, message: `${context.owner}: ${what} does not match its schema: ${error.message}` })
+
+/** The whole state as one value under `key`. */
+export const whole = <S>(context: Context, schema: Schema.Codec<S, any>): Layout<S> => {
+  const codec = Schema.toCodecJson(schema)
+  const encode = Schema.encodeUnknownResult(codec)
+  const decode = Schema.decodeUnknownResult(codec) as (input: unknown) => Result.Result<S, Schema.SchemaError>
+  const { key } = context
+  return {
+    load: Effect.gen(function*() {
+      const raw = yield* Effect.mapError(context.kv.get(key), context.failure("load", "reading"))
+      if (raw === undefined) return undefined
+      const state = read(raw, decode)
+      if (Result.isSuccess(state)) return freeze(state.success)
+      yield* unreadable(context, key, raw, state.failure, (time) => `${key}:invalid:${time}`, "from its initial value")
+      return undefined
+    }),
+    writes: (next) => Result.mapBoth(encode(next), { onSuccess: (encoded) => new Map([[key, encoded]]), onFailure: refused(context, "the new state") })
+  }
+}
+
+/** A record state, one value per entry under `<key>/<entry>`. */
+export const entries = <V>(context: Context, schema: Schema.Codec<V, any>): Layout<Readonly<Record<string, V>>> => {
+  const codec = Schema.toCodecJson(schema)
+  const encode = Schema.encodeUnknownResult(codec)
+  const decode = Schema.decodeUnknownResult(codec) as (input: unknown) => Result.Result<V, Schema.SchemaError>
+  const prefix = `${context.key}/`
+  const load = Effect.gen(function*() {
+    const { failure, kv } = context
+    const keys = (yield* Effect.mapError(kv.keys, failure("load", "listing"))).filter((k) => k.startsWith(prefix))
+    if (keys.length === 0) return undefined
+    const state: Record<string, V> = {}
+    for (const key of keys) {
+      const raw = yield* Effect.mapError(kv.get(key), failure("load", "reading"))
+      if (raw === undefined) continue
+      const entry = read(raw, decode)
+      if (Result.isSuccess(entry)) {
+        Object.defineProperty(state, key.slice(prefix.length), { value: entry.success, enumerable: true, writable: true, configurable: true })
+      } else {
+        const name = key.slice(prefix.length)
+        yield* unreadable(context, key, raw, entry.failure, (time) => `${context.key}:invalid:${time}/${name}`, "without that entry")
+      }
+    }
+    return freeze(state)
+  })
+  const writes = (next: Readonly<Record<string, V>>, current: Readonly<Record<string, V>>): Result.Result<Writes, InvalidState> => {
+    const out = new Map<string, unknown>()
+    for (const name of Object.keys(next)) {
+      const value = next[name]!
+      if (Object.hasOwn(current, name) && current[name] === value) continue
+      const encoded = encode(value)
+      if (Result.isFailure(encoded)) return Result.fail(refused(context, `entry '${name}'`)(encoded.failure))
+      out.set(prefix + name, encoded.success)
+    }
+    for (const name of Object.keys(current)) if (!Object.hasOwn(next, name)) out.set(prefix + name, REMOVE)
+    return Result.succeed(out)
+  }
+  return { load, writes }
+}
