@@ -223,6 +223,17 @@ describe("Router", () => {
         yield* Scope.close(second, Exit.void)
       }))
 
+    it.effect("a route whose pattern clashes with the router's (other parameter names) is a defect naming it", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const exit = yield* Effect.exit(addLate([Route.put("/api/items/:key", () => Effect.void)], scope))
+        assert.isTrue(Exit.hasDies(exit))
+        assert.include(String(exit), "cannot add PUT /api/items/:key")
+        assert.deepStrictEqual((yield* call("/api/items/7")).body, { got: "7" })
+        assert.strictEqual((yield* send("PUT", "/api/items/7", "{}")).status, 405)
+        yield* Scope.close(scope, Exit.void)
+      }))
+
     it.effect("a method and path a running group serves cannot be added by another (a defect)", () =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()

@@ -102,26 +102,33 @@ const dispatch = (table: Table, slots: Map<string, Slot>) => (request: HttpServe
   return slot?.live !== undefined ? slot.live.handler : miss(table, request, slot)
 }
 
-/** The slot of `method` at `path`, registering the path with the router the first time. */
+/**
+ * The slot of `method` at `path`, registering the path with the router the first
+ * time; the table changes only once the router has taken the path.
+ */
 const slotOf = (router: HttpRouter.HttpRouter, table: Table, method: string, path: `/${string}`) =>
   Effect.suspend(() => {
     const key = keyOf(path)
-    let slots = table.paths.get(key)
-    const register = slots === undefined
-    if (slots === undefined) {
-      slots = new Map()
-      table.paths.set(key, slots)
-    }
-    let slot = slots.get(method)
-    if (slot === undefined) {
-      slot = { live: undefined }
-      table.routes.on(method, path, slot)
-      slots.set(method, slot)
-    }
-    const found = slot
-    const registered = register ? router.add("*", path, dispatch(table, slots)) as Effect.Effect<void> : Effect.void
-    return Effect.as(registered, found)
-  })
+    const known = table.paths.get(key)
+    const slots = known ?? new Map<string, Slot>()
+    const registered = known === undefined ? router.add("*", path, dispatch(table, slots)) as Effect.Effect<void> : Effect.void
+    return Effect.map(registered, () => {
+      if (known === undefined) table.paths.set(key, slots)
+      let slot = slots.get(method)
+      if (slot === undefined) {
+        slot = { live: undefined }
+        table.routes.on(method, path, slot)
+        slots.set(method, slot)
+      }
+      return slot
+    })
+  }).pipe(Effect.catchDefect((defect) => Effect.die(new Error(clash(method, path, defect)))))
+
+const clash = (method: string, path: string, defect: unknown) =>
+  `cannot add ${method} ${path}: the router already has a route of the same pattern ` +
+  `(at the same path with other parameter names, or added with bare HttpRouter.add): ${
+    defect instanceof Error ? defect.message : String(defect)
+  }`
 
 /**
  * Adds `routes` under `prefix`, each handler wrapped by `wrap`, until the calling
