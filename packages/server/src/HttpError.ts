@@ -91,15 +91,65 @@ export const toBody = (error: HttpError): Record<string, unknown> => {
 const withStatus = (status: number) => (message: string, options?: Omit<Options, "status">): HttpError =>
   make(message, { ...options, status })
 
-/** 400. @since 0.1.0 @category constructors */
+/**
+ * An `HttpError` answering 400 Bad Request: the input is wrong in a way a Schema
+ * did not catch. `options` as for `make`, without `status`.
+ *
+ * @example
+ * HttpError.badRequest("the end is before the start", { payload: { field: "end" } })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const badRequest = withStatus(400)
-/** 401. @since 0.1.0 @category constructors */
+/**
+ * An `HttpError` answering 401 Unauthorized: the caller is not authenticated.
+ *
+ * @example
+ * HttpError.unauthorized("sign in first")
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const unauthorized = withStatus(401)
-/** 403. @since 0.1.0 @category constructors */
+/**
+ * An `HttpError` answering 403 Forbidden: the caller may not do this. Log who
+ * tried with `logMessage`; the client only sees the message.
+ *
+ * @example
+ * HttpError.forbidden("not yours", { logMessage: `user ${user} tried item ${id}`, logLevel: "Info" })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const forbidden = withStatus(403)
-/** 404. @since 0.1.0 @category constructors */
+/**
+ * An `HttpError` answering 404 Not Found.
+ *
+ * @example
+ * HttpError.notFound(`no item '${id}'`)
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const notFound = withStatus(404)
-/** 409. @since 0.1.0 @category constructors */
+/**
+ * An `HttpError` answering 409 Conflict: the request clashes with the current state.
+ *
+ * @example
+ * HttpError.conflict("name taken", { payload: { field: "name" } })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const conflict = withStatus(409)
-/** 422. @since 0.1.0 @category constructors */
+/**
+ * An `HttpError` answering 422 Unprocessable Content: well-formed, but not acceptable.
+ *
+ * @example
+ * HttpError.unprocessable("quantity exceeds the stock", { payload: { stock: 3 } })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const unprocessable = withStatus(422)

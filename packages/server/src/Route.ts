@@ -62,7 +62,8 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
  * - `status`, `headers`: the status (default 200) and headers of the answer to a
  *   plain value.
  * - `errorMessage`: the `error` of the 500 answer to a failure that does not
- *   answer for itself (default "internal server error").
+ *   answer for itself (default, and for `""`, "internal server error"); what
+ *   failed is logged, never sent.
  *
  * @since 0.1.0
  * @category models
