@@ -11,9 +11,10 @@
  * - **What a route reads**: only what it declares. Without a `body` Schema the
  *   body is never read; without `params` / `query` Schemas the handler gets the
  *   router's raw values, read when it looks at them.
- * - **A route with a body takes JSON only**: any other `content-type` (text,
- *   forms, multipart: the requests a browser sends cross-site without asking)
- *   answers 415 `unsupported_media_type`, unread. A body that is not valid JSON
+ * - **A route with a body takes JSON only** (`application/json` or
+ *   `<type>/<subtype>+json`, any parameters): any other `content-type`, or none
+ *   (text, forms, multipart: the requests a browser sends cross-site without
+ *   asking) answers 415 `unsupported_media_type`, unread. A body that is not valid JSON
  *   answers 400 `bad_json`; one that does not match the Schema answers 400
  *   `validation` with `errors` per field; one over the server's limit, 413.
  * - **Every failure is answered by the route**, through the server's one mapping:
