@@ -50,7 +50,9 @@ export interface EventContext {
  * - `handle`: its result is the ack payload unless a later handler returns one
  *   that is not `null`; an `Outcome` answers as itself (its value, or its error
  *   with the code of its status). A failure is answered through the error's own
- *   `Answer` (an `internal` ack for anything else, logged with its cause).
+ *   `Answer` (an `internal` ack for anything else, logged with its cause). It
+ *   needs no services (it closes over those it uses) and gets no scope: wrap it
+ *   in `Effect.scoped` to hold resources for one event.
  *
  * @since 0.1.0
  * @category models
@@ -136,7 +138,14 @@ export class InvalidEventName extends Data.TaggedError("InvalidEventName")<{ rea
 }
 
 /**
- * The ingress of an application, as a `Context` service.
+ * The ingress of an application, as a `Context` service. Most applications
+ * subscribe through `Handler` or a controller; subscribe directly from a service
+ * that owns a socket event.
+ *
+ * @example
+ * const ingress = yield* SocketIngress.SocketIngress
+ * const subscription = yield* ingress.subscribe("cursor:move", { ordered: true, handle: (at, { session }) => track(session.sid, at) })
+ * yield* subscription.unsubscribe // or let the scope close
  *
  * @since 0.1.0
  * @category services

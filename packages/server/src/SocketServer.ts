@@ -56,7 +56,13 @@ export interface SessionInfo {
 }
 
 /**
- * The socket server of an application, as a `Context` service.
+ * The socket server of an application, as a `Context` service: push to the
+ * connected clients from anywhere (a service, a bus listener, a handler).
+ *
+ * @example
+ * const sockets = yield* SocketServer.SocketServer
+ * yield* sockets.publish("items", "items:changed", items) // every session that joined "items"
+ * yield* sockets.push(session.sid, "welcome", { at: Date.now() })
  *
  * @since 0.1.0
  * @category services

@@ -133,77 +133,82 @@ const register = (scope: Scope.Scope, event: string, remove: () => boolean): Eff
       unsubscribe: Effect.flatMap(Effect.sync(remove), (removed) => Effect.as(Scope.close(child, Exit.void), removed))
     }))
 
-/** The ingress, for names already trimmed and checked. */
-export const make: Effect.Effect<SocketIngress["Service"], never, Scope.Scope> = Effect.gen(function*() {
-  const routes = new Map<string, Route>()
-  let hooks: ReadonlyArray<ErrorEntry> = []
-  let order = 0
-  let closed = false
-  yield* Effect.addFinalizer(() =>
-    Effect.sync(() => {
-      closed = true
-      routes.clear()
-      hooks = []
-    })
-  )
+/** The handlers of every event and the error handlers, each list replaced (never changed) on a change. */
+class Table {
+  readonly routes = new Map<string, Route>()
+  hooks: ReadonlyArray<ErrorEntry> = []
+  order = 0
+  closed = false
 
-  const remove = (event: string, entry: Entry) => () => {
-    const entries = routes.get(event)?.entries
-    if (entries === undefined || !entries.includes(entry)) return false
-    const remaining = entries.filter((e) => e !== entry)
-    if (remaining.length === 0) routes.delete(event)
-    else routes.set(event, routeOf(remaining))
-    return true
-  }
-
-  const subscribe: SocketIngress["Service"]["subscribe"] = (event, handler) =>
-    Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => {
-      if (closed) return Effect.succeed({ event, unsubscribe: Effect.succeed(false) })
-      const entry = entryOf(event, handler as EventHandler<any, unknown>, ++order)
-      routes.set(event, routeOf([...(routes.get(event)?.entries ?? []), entry].sort(byPriority)))
-      return register(scope, event, remove(event, entry))
-    }))
-
-  const subscribeErrors = (handler: ErrorHandler) =>
-    Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => {
-      if (closed) return Effect.succeed({ event: "", unsubscribe: Effect.succeed(false) })
-      const n = ++order
-      const entry: ErrorEntry = { order: n, priority: handler.priority ?? 100, label: handler.label ?? `errors#${n}`, run: handler.handle }
-      hooks = [...hooks, entry].sort(byPriority)
-      return register(scope, "", () => {
-        if (!hooks.includes(entry)) return false
-        hooks = hooks.filter((h) => h !== entry)
-        return true
-      })
-    }))
-
-  const dispatch = (event: string, payload: unknown, context: EventContext): Effect.Effect<Dispatch> =>
-    Effect.suspend(() => {
-      const route = routes.get(event)
-      if (route !== undefined) return step(route.entries, 0, { event, payload, context, hooks, result: null, error: undefined })
-      if (hooks.length === 0) return Effect.succeed(unknownEvent)
-      const rejection: Rejection = {
-        event,
-        payload,
-        session: context.session,
-        error: unknownEventError(event),
-        handler: undefined,
-        cause: undefined
-      }
-      return Effect.as(notify(hooks, rejection), unknownEvent)
-    })
-
-  return {
-    subscribe,
-    subscribeErrors,
-    dispatch,
-    isOrdered: (event) => routes.get(event)?.ordered === true,
-    events: () => [...routes.keys()],
-    count: (event) => {
-      if (event !== undefined) return routes.get(event)?.entries.length ?? 0
-      let total = 0
-      for (const route of routes.values()) total += route.entries.length
-      return total
+  add(event: string, handler: EventHandler<any, unknown>): () => boolean {
+    const entry = entryOf(event, handler, ++this.order)
+    this.routes.set(event, routeOf([...(this.routes.get(event)?.entries ?? []), entry].sort(byPriority)))
+    return () => {
+      const entries = this.routes.get(event)?.entries
+      if (entries === undefined || !entries.includes(entry)) return false
+      const remaining = entries.filter((e) => e !== entry)
+      if (remaining.length === 0) this.routes.delete(event)
+      else this.routes.set(event, routeOf(remaining))
+      return true
     }
   }
-})
+
+  addHook(handler: ErrorHandler): () => boolean {
+    const order = ++this.order
+    const entry: ErrorEntry = { order, priority: handler.priority ?? 100, label: handler.label ?? `errors#${order}`, run: handler.handle }
+    this.hooks = [...this.hooks, entry].sort(byPriority)
+    return () => {
+      if (!this.hooks.includes(entry)) return false
+      this.hooks = this.hooks.filter((h) => h !== entry)
+      return true
+    }
+  }
+
+  clear(): void {
+    this.closed = true
+    this.routes.clear()
+    this.hooks = []
+  }
+
+  count(event: string | undefined): number {
+    if (event !== undefined) return this.routes.get(event)?.entries.length ?? 0
+    let total = 0
+    for (const route of this.routes.values()) total += route.entries.length
+    return total
+  }
+}
+
+/** Adds an entry with `add` (unless the ingress is closed) for as long as the calling scope is open. */
+const subscribeWith = (table: Table, event: string, add: () => () => boolean): Effect.Effect<Subscription, never, Scope.Scope> =>
+  Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) =>
+    table.closed ? Effect.succeed({ event, unsubscribe: Effect.succeed(false) }) : register(scope, event, add())))
+
+const dispatchOn = (table: Table) => (event: string, payload: unknown, context: EventContext): Effect.Effect<Dispatch> =>
+  Effect.suspend(() => {
+    const route = table.routes.get(event)
+    const hooks = table.hooks
+    if (route !== undefined) return step(route.entries, 0, { event, payload, context, hooks, result: null, error: undefined })
+    if (hooks.length === 0) return Effect.succeed(unknownEvent)
+    const rejection: Rejection = {
+      event,
+      payload,
+      session: context.session,
+      error: unknownEventError(event),
+      handler: undefined,
+      cause: undefined
+    }
+    return Effect.as(notify(hooks, rejection), unknownEvent)
+  })
+
+/** The ingress, for names already trimmed and checked; closing the scope empties it. */
+export const make: Effect.Effect<SocketIngress["Service"], never, Scope.Scope> = Effect.map(
+  Effect.acquireRelease(Effect.sync(() => new Table()), (table) => Effect.sync(() => table.clear())),
+  (table) => ({
+    subscribe: (event, handler) => subscribeWith(table, event, () => table.add(event, handler as EventHandler<any, unknown>)),
+    subscribeErrors: (handler) => subscribeWith(table, "", () => table.addHook(handler)),
+    dispatch: dispatchOn(table),
+    isOrdered: (event) => table.routes.get(event)?.ordered === true,
+    events: () => [...table.routes.keys()],
+    count: (event) => table.count(event)
+  })
+)
