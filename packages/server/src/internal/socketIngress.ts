@@ -101,27 +101,31 @@ const finish = (run: Run): Dispatch => {
   return { _tag: "Ok", payload: result }
 }
 
+const failed = (entries: ReadonlyArray<Entry>, i: number, run: Run, cause: Cause.Cause<unknown>): Effect.Effect<Dispatch> => {
+  const entry = entries[i]!
+  return Effect.flatMap(recover(cause, `socket handler '${entry.label}' of '${run.event}'`), (failure) => {
+    const error = toAckError(failure)
+    run.error ??= error
+    const rejection: Rejection = {
+      event: run.event,
+      payload: run.payload,
+      session: run.context.session,
+      error,
+      handler: entry.label,
+      cause
+    }
+    return Effect.andThen(notify(run.hooks, rejection), step(entries, i + 1, run))
+  })
+}
+
 const step = (entries: ReadonlyArray<Entry>, i: number, run: Run): Effect.Effect<Dispatch> => {
   if (i === entries.length) return Effect.succeed(finish(run))
-  const entry = entries[i]!
-  return Effect.flatMap(Effect.exit(entry.run(run.payload, run.context)), (exit) => {
-    if (Exit.isSuccess(exit)) {
-      if (exit.value !== null && exit.value !== undefined) run.result = exit.value
-      return step(entries, i + 1, run)
-    }
-    return Effect.flatMap(recover(exit.cause, `socket handler '${entry.label}' of '${run.event}'`), (failure) => {
-      const error = toAckError(failure)
-      run.error ??= error
-      const rejection: Rejection = {
-        event: run.event,
-        payload: run.payload,
-        session: run.context.session,
-        error,
-        handler: entry.label,
-        cause: exit.cause
-      }
-      return Effect.andThen(notify(run.hooks, rejection), step(entries, i + 1, run))
-    })
+  return Effect.matchCauseEffect(entries[i]!.run(run.payload, run.context), {
+    onSuccess: (value) => {
+      if (value !== null && value !== undefined) run.result = value
+      return i + 1 === entries.length ? Effect.succeed(finish(run)) : step(entries, i + 1, run)
+    },
+    onFailure: (cause) => failed(entries, i, run, cause)
   })
 }
 
