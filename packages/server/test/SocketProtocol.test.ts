@@ -6,9 +6,9 @@
  * SocketIngress.test.ts; INT-04 is here, end to end.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Field, HttpError, Outcome, SocketIngress, SocketServer } from "@specter/server"
+import { Bus, Field, HttpError, Outcome, SocketIngress, SocketServer } from "@specter/server"
 import * as TestServer from "@specter/testing/server"
-import { Deferred, Effect, Exit, Layer, Scope } from "effect"
+import { Deferred, Effect, Exit, Layer, Scope, Stream } from "effect"
 import * as Handler from "../src/Handler.ts"
 
 const Greeting = Field.struct({ name: Field.string({ required: true, nonEmpty: true }), times: Field.int({ default: 1 }) })
@@ -305,6 +305,34 @@ describe("socket protocol", () => {
         yield* open("held")
         for (let i = 1; i <= 34; i++) yield* socket.next(ackOf(i))
         assert.strictEqual(started.length, 34)
+      }).pipe(Effect.scoped))
+
+    it.effect("Connected and Disconnected are published on the bus with the session id", () =>
+      Effect.gen(function*() {
+        const seen: Array<string> = []
+        const record = (what: string) => (event: { readonly sid: string }) => Effect.sync(() => void seen.push(`${what} ${event.sid}`))
+        yield* Effect.forkScoped(Stream.runForEach(yield* Bus.subscribe(SocketServer.Connected), record("connected")))
+        yield* Effect.forkScoped(Stream.runForEach(yield* Bus.subscribe(SocketServer.Disconnected), record("disconnected")))
+        const scope = yield* Scope.make()
+        const socket = yield* Scope.provide(TestServer.connect(), scope)
+        yield* socket.send({ type: "hello" })
+        const { sid } = yield* socket.next()
+        yield* eventually(() => seen.includes(`connected ${sid}`))
+        assert.notInclude(seen, `disconnected ${sid}`)
+        yield* Scope.close(scope, Exit.void)
+        yield* eventually(() => seen.includes(`disconnected ${sid}`))
+      }).pipe(Effect.scoped))
+
+    it.effect("closeAll closes every connection with its code, and the sessions are gone", () =>
+      Effect.gen(function*() {
+        const sockets = yield* SocketServer.SocketServer
+        const a = yield* TestServer.connect()
+        const b = yield* TestServer.connect()
+        yield* a.send({ type: "hello" })
+        yield* a.next()
+        yield* sockets.closeAll(4000, "maintenance")
+        assert.deepStrictEqual([yield* a.closed, yield* b.closed], [4000, 4000])
+        yield* eventually(() => sockets.sessions().length === 0)
       }).pipe(Effect.scoped))
 
     it.effect("a plain HTTP request to the socket endpoint answers 426", () =>
