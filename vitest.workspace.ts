@@ -4,6 +4,7 @@
  */
 export default [
   "packages/core",
+  "packages/protocol",
   "packages/server",
   "packages/client",
   "packages/testing",

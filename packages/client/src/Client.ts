@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { ReconnectOptions } from "./Backoff.ts"
-import type { ServerError } from "./Protocol.ts"
+import type { ErrorFrame } from "./Protocol.ts"
 import type { WebSocketConstructor } from "./WebSocketLike.ts"
 import { makeClient } from "./internal/client.ts"
 
@@ -96,7 +96,7 @@ export interface SocketClient {
    * Calls `listener` with every server `error` frame not tied to an emit (those reject
    * the emit instead). While no listener is registered they go to `console.error`.
    */
-  onError(listener: (error: ServerError) => void): () => void
+  onError(listener: (error: ErrorFrame) => void): () => void
   /**
    * Closes the socket for good: stops reconnecting and rejects queued and pending
    * emits with code `"closed"`. Idempotent.

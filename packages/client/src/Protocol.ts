@@ -1,70 +1,49 @@
 /**
- * The socket envelope: JSON text frames, one envelope per frame. See "The socket
- * protocol" in the architecture notes.
+ * The socket envelope, as the client speaks it. The frame types are those of
+ * `@specter/protocol` (the one definition, shared with the server), imported as
+ * types only: this module adds no runtime dependency. What it holds at runtime
+ * is a small decoder for the frames the server sends and the encoder of the
+ * frames the client sends.
  *
  * @since 0.1.0
  */
+import type { SocketProtocol } from "@specter/protocol"
 
 /**
- * A frame the client sends:
- *
- * - `{"type":"hello","route":"/path"}`: first frame of every connection; the server
- *   answers `ready`.
- * - `{"type":"emit","event":"name","payload":…,"id":7}`: with an `id` the server
- *   answers an `ack` with the same `id`; without one nothing is answered.
- * - `{"type":"topic","action":"join"|"leave","topic":"room:1"}`: never answered.
- *
- * Original: SPRAG's browser runtime sent the same `hello`/`emit`/`topic` frames,
- * without `id`.
+ * A frame the client sends: `hello` (first frame of every connection), `emit`
+ * (acked when it has an `id`), `topic` (join or leave, never answered).
  *
  * @since 0.1.0
  * @category models
  */
-export type ClientFrame =
-  | { readonly type: "hello"; readonly route?: string }
-  | { readonly type: "emit"; readonly event: string; readonly payload?: unknown; readonly id?: number }
-  | { readonly type: "topic"; readonly action: "join" | "leave"; readonly topic: string }
+export type ClientFrame = SocketProtocol.ClientFrame
 
 /**
- * The `error` of a failed ack: a machine `code`, a human `message`, and for
- * validation errors `fields`, a map from field name to message.
+ * A frame the server sends: `ready` (the answer to `hello`, with the session
+ * id), `ack` (the answer to an emit with an `id`), `event` (a push), `error`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AckFailure {
-  readonly code: string
-  readonly message: string
-  readonly fields?: Readonly<Record<string, string>>
-}
+export type ServerFrame = SocketProtocol.ServerFrame
 
 /**
- * A server `error` frame, `{"type":"error","code":"…","message":"…"}`: a frame the
- * server could not handle (not JSON, too large, unknown event). Not tied to an emit
- * unless it carries that emit's `id`.
+ * The `error` of a failed ack: a machine `code`, a human `message`, and for a
+ * validation failure `fields`, a message per field.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ServerError {
-  readonly code: string
-  readonly message: string
-}
+export type AckError = SocketProtocol.AckError
 
 /**
- * A frame the server sends: `ready` (answer to `hello`, carries the session id),
- * `ack` (answer to an emit with an `id`), `event` (a push to this session, a topic it
- * joined, or everyone), `error`.
+ * A server `error` frame: a frame the server could not handle (not JSON, not an
+ * envelope, an event nobody handles) that carried no `id`.
  *
  * @since 0.1.0
  * @category models
  */
-export type ServerFrame =
-  | { readonly type: "ready"; readonly sid: string }
-  | { readonly type: "ack"; readonly id: number; readonly ok: true; readonly payload: unknown }
-  | { readonly type: "ack"; readonly id: number; readonly ok: false; readonly error: AckFailure }
-  | { readonly type: "event"; readonly event: string; readonly payload: unknown }
-  | { readonly type: "error"; readonly code: string; readonly message: string; readonly id?: number }
+export type ErrorFrame = SocketProtocol.ErrorFrame
 
 /**
  * Writes a frame as JSON text. Throws the `TypeError` of `JSON.stringify` when the
@@ -77,15 +56,16 @@ export const encodeFrame = (frame: ClientFrame): string => JSON.stringify(frame)
 
 type Json = { readonly [key: string]: unknown }
 
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
 
 const stringField = (value: Json, key: string): string | undefined => {
   const field = value[key]
   return typeof field === "string" ? field : undefined
 }
 
-const decodeFailure = (value: unknown): AckFailure => {
+const isId = (value: unknown): value is number | string => typeof value === "number" || typeof value === "string"
+
+const decodeAckError = (value: unknown): AckError => {
   const error = isObject(value) ? value : {}
   const code = stringField(error, "code") ?? "error"
   const message = stringField(error, "message") ?? code
@@ -95,6 +75,34 @@ const decodeFailure = (value: unknown): AckFailure => {
     if (typeof text === "string") fields[name] = text
   }
   return { code, message, fields }
+}
+
+const decodeObject = (value: Json): ServerFrame | undefined => {
+  switch (value["type"]) {
+    case "ready": {
+      const sid = stringField(value, "sid")
+      return sid === undefined ? undefined : { type: "ready", sid }
+    }
+    case "ack": {
+      const id = value["id"]
+      if (!isId(id)) return undefined
+      return value["ok"] === true
+        ? { type: "ack", id, ok: true, payload: value["payload"] }
+        : { type: "ack", id, ok: false, error: decodeAckError(value["error"]) }
+    }
+    case "event": {
+      const event = stringField(value, "event")
+      return event === undefined ? undefined : { type: "event", event, payload: value["payload"] }
+    }
+    case "error": {
+      const code = stringField(value, "code") ?? "error"
+      const message = stringField(value, "message") ?? code
+      const id = value["id"]
+      return isId(id) ? { type: "error", code, message, id } : { type: "error", code, message }
+    }
+    default:
+      return undefined
+  }
 }
 
 /**
@@ -114,30 +122,5 @@ export const decodeFrame = (data: unknown): ServerFrame | undefined => {
   } catch {
     return undefined
   }
-  if (!isObject(value)) return undefined
-  switch (value["type"]) {
-    case "ready": {
-      const sid = stringField(value, "sid")
-      return sid === undefined ? undefined : { type: "ready", sid }
-    }
-    case "ack": {
-      const id = value["id"]
-      if (typeof id !== "number") return undefined
-      return value["ok"] === true
-        ? { type: "ack", id, ok: true, payload: value["payload"] }
-        : { type: "ack", id, ok: false, error: decodeFailure(value["error"]) }
-    }
-    case "event": {
-      const event = stringField(value, "event")
-      return event === undefined ? undefined : { type: "event", event, payload: value["payload"] }
-    }
-    case "error": {
-      const code = stringField(value, "code") ?? "error"
-      const message = stringField(value, "message") ?? code
-      const id = value["id"]
-      return typeof id === "number" ? { type: "error", code, message, id } : { type: "error", code, message }
-    }
-    default:
-      return undefined
-  }
+  return isObject(value) ? decodeObject(value) : undefined
 }

@@ -10,9 +10,9 @@ export { backoffDelay, defaultReconnect, makeBackoff, type Backoff, type Reconne
 export {
   decodeFrame,
   encodeFrame,
-  type AckFailure,
+  type AckError,
   type ClientFrame,
-  type ServerError,
+  type ErrorFrame,
   type ServerFrame
 } from "./Protocol.ts"
 export type { WebSocketConstructor, WebSocketLike } from "./WebSocketLike.ts"

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
 import WebSocket from "ws"
-import type { ServerError } from "../src/index.ts"
+import type { ErrorFrame } from "../src/index.ts"
 import { harness, nextEvent, statusIs } from "./server.ts"
 
 const h = harness()
@@ -71,10 +71,10 @@ describe("events and session", () => {
   it("onError receives the server's error frames", async () => {
     const server = await h.server()
     const client = h.client(server.url)
-    const received = new Promise<ServerError>((resolve) => client.onError(resolve))
+    const received = new Promise<ErrorFrame>((resolve) => client.onError(resolve))
     await statusIs(client, "open")
     server.broadcast({ type: "error", code: "bad_frame", message: "not JSON" })
-    expect(await received).toEqual({ code: "bad_frame", message: "not JSON" })
+    expect(await received).toEqual({ type: "error", code: "bad_frame", message: "not JSON" })
   })
 
   it("an injected WebSocket constructor (the ws package) is used instead of the global one", async () => {

@@ -1,19 +1,29 @@
 /**
- * The fan-out for inbound socket events: any number of handlers per event name,
- * run in order of priority (lower first, then subscription order), each with its
- * own optional payload Schema. A failing handler does not stop the others. The
- * ack of an event is the last non-null result, or the first failure.
+ * The fan-out of inbound socket events: any number of handlers per event name,
+ * run one after the other in order of priority (lower first; equal priorities in
+ * subscription order). A dispatch runs over the handlers present when it starts,
+ * so a handler added or removed meanwhile changes the next dispatch only. A
+ * failing handler is logged (when it is a server fault) and the others still run;
+ * the ack is the first failure, else the last result that is not `null` or
+ * `undefined`. Error handlers (`subscribeErrors`) see every failed handler and
+ * every event nobody handles, ordered and isolated the same way.
  *
- * Every subscription belongs to the scope that made it (a controller's, a
- * service's) and is removed when that scope closes. Original: `SocketIngress`
- * (`subscribe`, `dispatch`, priorities, snapshot dispatch, owner cleanup) and the
- * `Handler` class, whose setup/teardown is the scope here.
+ * Every subscription belongs to the scope that made it and is removed when that
+ * scope closes, or earlier through its `unsubscribe`. A handler closes over the
+ * services it uses (resolved once, when its owner starts): its requirements are
+ * `never`, and nothing is merged into its context per event.
+ *
+ * ```ts
+ * const ingress = yield* SocketIngress.SocketIngress
+ * yield* ingress.subscribe("items:add", { payload: NewItem, handle: (item) => inventory.add(item) })
+ * yield* ingress.subscribeErrors({ handle: (r) => Effect.logWarning(`${r.event}: ${r.error.code}`) })
+ * ```
  *
  * @since 0.1.0
  */
-import { Field, Outcome } from "@specter/core"
-import { Context, Effect, Exit, Layer, type Schema, type Scope } from "effect"
-import { type Failure, fromOutcome, recover } from "./internal/failure.ts"
+import type { SocketProtocol } from "@specter/protocol"
+import { type Cause, Context, Data, Effect, Layer, type Schema, type Scope } from "effect"
+import * as internal from "./internal/socketIngress.ts"
 import type { Session } from "./SocketSession.ts"
 
 /**
@@ -27,23 +37,83 @@ export interface EventContext {
 }
 
 /**
- * One handler of an event. `payload` validates (and coerces) the raw payload;
- * `priority` orders handlers (default 100, lower runs first); the result of
- * `handle` is the ack payload unless a later handler returns a non-null one.
+ * One handler of an event.
+ *
+ * - `payload`: a Schema that validates (and coerces) the raw payload first; a
+ *   failure is a `"validation"` ack with per-field messages, and `handle` does not
+ *   run.
+ * - `priority`: lower runs first (default 100).
+ * - `ordered`: run this event's frames of one session one at a time, in the order
+ *   they arrived (default `false`: frames of a session are handled concurrently).
+ *   One ordered handler makes the whole event ordered.
+ * - `label`: names the handler in logs (default `<event>#<n>`).
+ * - `handle`: its result is the ack payload unless a later handler returns one
+ *   that is not `null`; an `Outcome` answers as itself (its value, or its error
+ *   with the code of its status). A failure is answered through the error's own
+ *   `Answer` (an `internal` ack for anything else, logged with its cause). It
+ *   needs no services (it closes over those it uses) and gets no scope: wrap it
+ *   in `Effect.scoped` to hold resources for one event.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Handler<P extends Schema.Top | undefined, E, R> {
+export interface EventHandler<P extends Schema.Decoder<unknown, never> | undefined = undefined, E = unknown> {
   readonly payload?: P
   readonly priority?: number | undefined
+  readonly ordered?: boolean | undefined
   readonly label?: string | undefined
-  readonly handle: (payload: P extends Schema.Top ? P["Type"] : unknown, context: EventContext) => Effect.Effect<unknown, E, R>
+  readonly handle: (
+    payload: P extends Schema.Decoder<unknown, never> ? P["Type"] : unknown,
+    context: EventContext
+  ) => Effect.Effect<unknown, E>
 }
 
 /**
- * The outcome of a dispatch: no handler for the event, or handled with an ack
- * payload, or handled with a failure (`Failure.code`, message and fields).
+ * What an error handler sees: the `event` and raw `payload` of the frame, its
+ * `session`, the `error` the client is answered with, and for a failed handler
+ * its `handler` label and the `cause` of its failure (both `undefined` for an
+ * event nobody handles).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Rejection {
+  readonly event: string
+  readonly payload: unknown
+  readonly session: Session
+  readonly error: SocketProtocol.AckError
+  readonly handler: string | undefined
+  readonly cause: Cause.Cause<unknown> | undefined
+}
+
+/**
+ * An error handler: `priority` and `label` as for `EventHandler`. Its result is
+ * ignored; its failure is logged and the next error handler still runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorHandler {
+  readonly priority?: number | undefined
+  readonly label?: string | undefined
+  readonly handle: (rejection: Rejection) => Effect.Effect<unknown, unknown>
+}
+
+/**
+ * A live subscription. `unsubscribe` removes it at once (it is also removed when
+ * the scope that made it closes) and says whether it was still there.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Subscription {
+  readonly event: string
+  readonly unsubscribe: Effect.Effect<boolean>
+}
+
+/**
+ * The outcome of a dispatch: nobody handles the event, or the ack payload, or the
+ * error the ack carries.
  *
  * @since 0.1.0
  * @category models
@@ -51,129 +121,72 @@ export interface Handler<P extends Schema.Top | undefined, E, R> {
 export type Dispatch =
   | { readonly _tag: "UnknownEvent" }
   | { readonly _tag: "Ok"; readonly payload: unknown }
-  | { readonly _tag: "Failed"; readonly failure: Failure }
+  | { readonly _tag: "Failed"; readonly error: SocketProtocol.AckError }
 
 /**
+ * An event name that no client frame can carry: empty after trimming, or longer
+ * than `SocketProtocol.maxNameLength` (256) characters.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidEventName extends Data.TaggedError("InvalidEventName")<{ readonly event: string }> {
+  override get message() {
+    const shown = this.event.length > 40 ? `${this.event.slice(0, 40)}…` : this.event
+    return `an event name must have 1 to 256 characters after trimming, got ${JSON.stringify(shown)}`
+  }
+}
+
+/**
+ * The ingress of an application, as a `Context` service. Most applications
+ * subscribe through `Handler` or a controller; subscribe directly from a service
+ * that owns a socket event.
+ *
+ * @example
+ * const ingress = yield* SocketIngress.SocketIngress
+ * const subscription = yield* ingress.subscribe("cursor:move", { ordered: true, handle: (at, { session }) => track(session.sid, at) })
+ * yield* subscription.unsubscribe // or let the scope close
+ *
  * @since 0.1.0
  * @category services
  */
-export interface Service {
+export class SocketIngress extends Context.Service<SocketIngress, {
   /**
-   * Adds `handler` for `event` until the calling scope closes. `event` is trimmed
-   * and must not be empty (an empty name is a defect). The handler runs with the
-   * services of the subscriber's context.
+   * Adds `handler` for `event` (trimmed) until the calling scope closes or the
+   * returned `unsubscribe` runs. Subscribing the same handler twice makes two
+   * subscriptions. Fails with `InvalidEventName`.
    */
-  readonly subscribe: <P extends Schema.Top | undefined, E, R>(
+  readonly subscribe: <P extends Schema.Decoder<unknown, never> | undefined = undefined, E = unknown>(
     event: string,
-    handler: Handler<P, E, R>
-  ) => Effect.Effect<void, never, Scope.Scope | R>
-  /**
-   * Runs the handlers of `event` over the handlers present when it starts (a
-   * handler added or removed meanwhile does not change this dispatch).
-   */
+    handler: EventHandler<P, E>
+  ) => Effect.Effect<Subscription, InvalidEventName, Scope.Scope>
+  /** Adds an error handler until the calling scope closes or `unsubscribe` runs. */
+  readonly subscribeErrors: (handler: ErrorHandler) => Effect.Effect<Subscription, never, Scope.Scope>
+  /** Runs the handlers of `event` (see the module comment) and the error handlers it calls for. Never fails. */
   readonly dispatch: (event: string, payload: unknown, context: EventContext) => Effect.Effect<Dispatch>
+  /** Whether a handler of `event` asked for `ordered`. */
+  readonly isOrdered: (event: string) => boolean
   /** The events that have handlers. */
   readonly events: () => ReadonlyArray<string>
   /** Handlers of `event`, or of all events. */
   readonly count: (event?: string) => number
-}
+}>()("@specter/server/SocketIngress") {}
 
 /**
- * @since 0.1.0
- * @category services
- */
-export class SocketIngress extends Context.Service<SocketIngress, Service>()("@specter/server/SocketIngress") {}
-
-interface Entry {
-  readonly order: number
-  readonly priority: number
-  readonly label: string
-  readonly run: (payload: unknown, context: EventContext) => Effect.Effect<unknown, unknown>
-}
-
-/**
- * Builds an empty ingress.
+ * Builds an empty ingress in the calling scope; when the scope closes every
+ * subscription goes, and a later dispatch finds no handler.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service> = Effect.sync(() => {
-  const table = new Map<string, ReadonlyArray<Entry>>()
-  let order = 0
-
-  const subscribe: Service["subscribe"] = (event, handler) =>
-    Effect.gen(function*() {
+export const make: Effect.Effect<SocketIngress["Service"], never, Scope.Scope> = Effect.map(internal.make, (ingress) =>
+  SocketIngress.of({
+    ...ingress,
+    subscribe: (event, handler) => {
       const name = event.trim()
-      if (name.length === 0) return yield* Effect.die(new TypeError("[specter:socket] an event name must be a non-empty string"))
-      const services = yield* Effect.context<never>()
-      const schema = handler.payload
-      const entry: Entry = {
-        order: ++order,
-        priority: handler.priority ?? 100,
-        label: handler.label ?? `${name}#${order}`,
-        // The subscriber's services, under the dispatching fiber's own, with a scope
-        // per run: what a handler acquires is released when it returns.
-        run: (payload, context) =>
-          Effect.scoped(Effect.updateContext(
-            schema === undefined
-              ? handler.handle(payload as never, context)
-              : Effect.flatMap(Field.validate(schema, payload), (decoded) => handler.handle(decoded as never, context)),
-            (own: Context.Context<any>) => Context.merge(services, own)
-          )) as Effect.Effect<unknown, unknown>
-      }
-      const next = [...(table.get(name) ?? []), entry].sort((a, b) => a.priority - b.priority || a.order - b.order)
-      table.set(name, next)
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          const remaining = (table.get(name) ?? []).filter((e) => e !== entry)
-          if (remaining.length === 0) table.delete(name)
-          else table.set(name, remaining)
-        })
-      )
-    })
-
-  const dispatch: Service["dispatch"] = (event, payload, context) =>
-    Effect.suspend(() => {
-      const handlers = table.get(event)
-      if (handlers === undefined) return Effect.succeed<Dispatch>({ _tag: "UnknownEvent" })
-      let result: unknown = null
-      let failure: Failure | undefined
-      return Effect.andThen(
-        Effect.forEach(handlers, (entry) =>
-          Effect.flatMap(Effect.exit(entry.run(payload, context)), (exit) => {
-            if (Exit.isSuccess(exit)) {
-              if (exit.value !== null && exit.value !== undefined) result = exit.value
-              return Effect.void
-            }
-            return Effect.map(recover(exit.cause, `socket handler '${entry.label}' of '${event}'`), (classified) => {
-              failure ??= classified
-            })
-          }), { discard: true }),
-        Effect.sync((): Dispatch => {
-          if (failure !== undefined) return { _tag: "Failed", failure }
-          // An Outcome answers as itself: its value, or its error with the code of its status.
-          if (Outcome.isOutcome(result)) {
-            return result.ok
-              ? { _tag: "Ok", payload: result.value }
-              : { _tag: "Failed", failure: fromOutcome(result) }
-          }
-          return { _tag: "Ok", payload: result }
-        })
-      )
-    })
-
-  return {
-    subscribe,
-    dispatch,
-    events: () => [...table.keys()],
-    count: (event) => {
-      if (event !== undefined) return table.get(event)?.length ?? 0
-      let total = 0
-      for (const entries of table.values()) total += entries.length
-      return total
+      return internal.isName(name) ? ingress.subscribe(name, handler) : Effect.fail(new InvalidEventName({ event }))
     }
-  }
-})
+  }))
 
 /**
  * A `Layer` providing a fresh `SocketIngress`.

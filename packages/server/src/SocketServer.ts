@@ -3,23 +3,29 @@
  * one HTTP server, speaking `SocketProtocol`, with topics, and pushes to one
  * session, a topic, or everyone. Inbound events go through the `SocketIngress`.
  *
+ * The emits of one session are handled concurrently: a slow handler holds up
+ * neither the session's `topic` frames nor the acks of its other emits (acks may
+ * arrive out of order; the client matches them by `id`). An event whose handler
+ * asks for `ordered` runs its frames of one session one at a time, in order. A
+ * session has at most `maxInFlight` emits running; past that its frames wait
+ * unread, which pushes back on the client.
+ *
  * A frame that is not JSON, not an object, not a known envelope, or names an
- * event nobody handles gets an `error` frame (or a failed ack when it carried an
+ * event nobody handles gets an `error` frame (a failed ack when it carried an
  * `id`); a frame over the size limit closes the connection with 1009. None of it
- * affects other sessions or the server. Original: Flask-SocketIO with
- * `SocketIngress` dispatch, rooms, and `emit(to=…)`.
+ * affects other sessions or the server.
  *
  * @since 0.1.0
  */
 import { Bus } from "@specter/core"
+import { SocketProtocol } from "@specter/protocol"
 import { Context, Deferred, Effect, Layer, Result, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { Socket } from "effect/socket"
-import { randomUUID } from "node:crypto"
+import type { Socket } from "effect/socket"
+import * as internal from "./internal/socketServer.ts"
+import { encodeOrDie, type SessionImpl, Topics } from "./internal/socketSession.ts"
 import * as Ingress from "./SocketIngress.ts"
 import { SocketIngress } from "./SocketIngress.ts"
-import * as Protocol from "./SocketProtocol.ts"
-import type { Session } from "./SocketSession.ts"
 
 /**
  * Published on the bus when a client connects (`sid`).
@@ -50,10 +56,18 @@ export interface SessionInfo {
 }
 
 /**
+ * The socket server of an application, as a `Context` service: push to the
+ * connected clients from anywhere (a service, a bus listener, a handler).
+ *
+ * @example
+ * const sockets = yield* SocketServer.SocketServer
+ * yield* sockets.publish("items", "items:changed", items) // every session that joined "items"
+ * yield* sockets.push(session.sid, "welcome", { at: Date.now() })
+ *
  * @since 0.1.0
  * @category services
  */
-export interface Service {
+export class SocketServer extends Context.Service<SocketServer, {
   /** Pushes an event to session `sid`; `false` when there is no such session. */
   readonly push: (sid: string, event: string, payload: unknown) => Effect.Effect<boolean>
   /** Pushes an event to every session in `topic`; returns how many. */
@@ -63,178 +77,79 @@ export interface Service {
   /** The connected sessions. */
   readonly sessions: () => ReadonlyArray<SessionInfo>
   /**
-   * Closes every connection with `code` (default 1001, going away) and `reason`;
-   * the application does this first thing at shutdown, so that clients learn at
-   * once and reconnect, instead of holding the shutdown up.
+   * Closes every connection with `code` (default 1001, going away) and `reason`,
+   * and waits up to 500 ms for the close handshakes; the application does this
+   * first thing at shutdown, so that clients learn at once and reconnect.
    */
   readonly closeAll: (code?: number, reason?: string) => Effect.Effect<void>
   /**
    * Runs the protocol on an upgraded socket until it closes; the session is
-   * removed (from its topics too) when it does.
+   * removed (from its topics too) when it does. Emits still running then finish;
+   * closing the calling scope interrupts them.
    */
   readonly serve: (socket: Socket.Socket) => Effect.Effect<void, never, Scope.Scope>
-}
+}>()("@specter/server/SocketServer") {}
 
 /**
- * @since 0.1.0
- * @category services
- */
-export class SocketServer extends Context.Service<SocketServer, Service>()("@specter/server/SocketServer") {}
-
-class SessionImpl implements Session {
-  readonly sid = randomUUID()
-  route: string | undefined = undefined
-  /** False once the server decided to close the connection: later frames are ignored. */
-  open = true
-  readonly topics = new Set<string>()
-  readonly send: (frame: string) => Effect.Effect<void>
-  readonly close: (code: number, reason: string) => Effect.Effect<void>
-  readonly push: Session["push"]
-  readonly join: Session["join"]
-  readonly leave: Session["leave"]
-  /** Completed when the connection is gone (the session's finalizer ran). */
-  readonly gone = Deferred.makeUnsafe<void>()
-  private readonly all: Map<string, Set<SessionImpl>>
-  constructor(
-    write: (frame: string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>,
-    topics: Map<string, Set<SessionImpl>>
-  ) {
-    this.all = topics
-    this.send = (frame) => Effect.ignore(write(frame))
-    this.close = (code, reason) => Effect.ignore(write(new Socket.CloseEvent(code, reason)))
-    this.push = (event, payload) => this.send(Protocol.event(event, payload))
-    this.join = (topic) =>
-      Effect.sync(() => {
-        this.topics.add(topic)
-        const members = topics.get(topic) ?? new Set()
-        members.add(this)
-        topics.set(topic, members)
-      })
-    this.leave = (topic) => Effect.sync(() => this.removeFrom(topic))
-  }
-
-  removeFrom(topic: string): void {
-    this.topics.delete(topic)
-    const members = this.all.get(topic)
-    members?.delete(this)
-    if (members?.size === 0) this.all.delete(topic)
-  }
-}
-
-const sendAll = (sessions: Iterable<SessionImpl>, frame: string) => {
-  const targets = [...sessions]
-  return Effect.as(Effect.forEach(targets, (s) => s.send(frame), { discard: true }), targets.length)
-}
-
-/**
- * Options of the socket server. `maxFrameBytes` is the largest inbound frame
- * (UTF-8 bytes, default 1 MiB); a larger one closes its connection with 1009.
+ * Options of the socket server.
+ *
+ * - `maxFrameBytes`: the largest inbound frame, UTF-8 bytes (default 1 MiB); a
+ *   larger one closes its connection with 1009.
+ * - `maxInFlight`: emits of one session handled at once (default 32, at least 1).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
   readonly maxFrameBytes?: number | undefined
+  readonly maxInFlight?: number | undefined
 }
+
+/** Pushes are encoded once for all their sessions; a payload JSON cannot represent is a defect. */
+const sendAll = (sessions: ReadonlyArray<SessionImpl>, frame: SocketProtocol.ServerFrame) =>
+  Effect.flatMap(encodeOrDie(frame), (text) =>
+    Effect.as(Effect.forEach(sessions, (s) => s.write(text), { discard: true }), sessions.length))
 
 /**
  * Builds the session hub; needs the `SocketIngress` to dispatch to and the `Bus`
- * to announce connections on.
+ * to announce connections on (`Connected`, `Disconnected`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Service, never, SocketIngress | Bus.Bus> => Effect.gen(function*() {
-  const maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024
-  const ingress = yield* SocketIngress
-  const bus = yield* Bus.Bus
-  const sessions = new Map<string, SessionImpl>()
-  const topics = new Map<string, Set<SessionImpl>>()
-
-  const reply = (session: SessionImpl, id: number | string | undefined, error: Protocol.AckError) =>
-    session.send(id === undefined ? Protocol.error(error.code, error.message) : Protocol.ackError(id, error))
-
-  const handle = (session: SessionImpl, text: string): Effect.Effect<void> => {
-    if (text.length > maxFrameBytes / 3 && Buffer.byteLength(text, "utf8") > maxFrameBytes) {
-      session.open = false
-      return session.close(1009, `frame larger than ${maxFrameBytes} bytes`)
+export const make = (options: Options = {}): Effect.Effect<SocketServer["Service"], never, SocketIngress | Bus.Bus> =>
+  Effect.gen(function*() {
+    const bus = yield* Bus.Bus
+    const hub: internal.Hub = {
+      settings: {
+        maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+        maxInFlight: Math.max(1, Math.floor(options.maxInFlight ?? 32))
+      },
+      ingress: yield* SocketIngress,
+      sessions: new Map(),
+      topics: new Topics(),
+      announce: (sid, connected) => bus.emit(connected ? Connected : Disconnected, { sid })
     }
-    const parsed = Protocol.parse(text)
-    if (Result.isFailure(parsed)) {
-      const { code, id, message } = parsed.failure
-      return reply(session, id, { code, message })
-    }
-    const frame = parsed.success
-    switch (frame.type) {
-      case "hello":
-        session.route = frame.route
-        return session.send(Protocol.ready(session.sid))
-      case "topic":
-        return frame.action === "join" ? session.join(frame.topic) : session.leave(frame.topic)
-      case "emit":
-        return Effect.flatMap(ingress.dispatch(frame.event, frame.payload, { session }), (dispatch) => {
-          switch (dispatch._tag) {
-            case "UnknownEvent":
-              return reply(session, frame.id, { code: "unknown_event", message: `no handler for event '${frame.event}'` })
-            case "Failed": {
-              const { code, fields, message } = dispatch.failure
-              return reply(session, frame.id, { code, message, fields })
-            }
-            case "Ok":
-              return frame.id === undefined ? Effect.void : session.send(Protocol.ackOk(frame.id, dispatch.payload))
-          }
-        })
-    }
-  }
-
-  const serve: Service["serve"] = (socket) =>
-    Effect.gen(function*() {
-      const writer = yield* socket.writer
-      const pull = yield* Socket.readerString(socket)
-      const session = new SessionImpl(writer.write, topics)
-      sessions.set(session.sid, session)
-      yield* Effect.addFinalizer(() =>
-        Effect.andThen(
-          Effect.sync(() => {
-            sessions.delete(session.sid)
-            for (const topic of [...session.topics]) session.removeFrom(topic)
-            Deferred.doneUnsafe(session.gone, Effect.void)
-          }),
-          bus.emit(Disconnected, { sid: session.sid })
-        )
-      )
-      yield* bus.emit(Connected, { sid: session.sid })
-      // Frames of one session are handled in order; other sessions are not affected.
-      yield* Effect.whileLoop({
-        while: () => session.open,
-        body: () =>
-          Effect.flatMap(pull, (frames) =>
-            Effect.forEach(frames, (text) => (session.open ? handle(session, text) : Effect.void), { discard: true })),
-        step: () => {}
-      })
-    }).pipe(Effect.catchTag("SocketError", () => Effect.void))
-
-  return {
-    push: (sid, event, payload) => {
-      const session = sessions.get(sid)
-      return session === undefined ? Effect.succeed(false) : Effect.as(session.push(event, payload), true)
-    },
-    publish: (topic, event, payload) => sendAll(topics.get(topic) ?? [], Protocol.event(event, payload)),
-    broadcast: (event, payload) => sendAll(sessions.values(), Protocol.event(event, payload)),
-    sessions: () => [...sessions.values()].map((s) => ({ sid: s.sid, route: s.route, topics: [...s.topics] })),
-    closeAll: (code = 1001, reason = "server shutting down") =>
-      Effect.suspend(() => {
-        const closing = [...sessions.values()]
-        for (const session of closing) session.open = false // frames still arriving are not handled
-        return Effect.forEach(closing, (s) => s.close(code, reason), { discard: true }).pipe(
-          // Give clients a moment to complete the close handshake.
-          Effect.andThen(Effect.timeoutOption(Effect.forEach(closing, (s) => Deferred.await(s.gone), { discard: true }), "500 millis")),
-          Effect.asVoid
-        )
-      }),
-    serve
-  }
-})
+    return SocketServer.of({
+      push: (sid, event, payload) => {
+        const session = hub.sessions.get(sid)
+        return session === undefined ? Effect.succeed(false) : Effect.as(session.push(event, payload), true)
+      },
+      publish: (topic, event, payload) => sendAll(hub.topics.of(topic), SocketProtocol.event(event, payload)),
+      broadcast: (event, payload) => sendAll([...hub.sessions.values()], SocketProtocol.event(event, payload)),
+      sessions: () => [...hub.sessions.values()].map((s) => ({ sid: s.sid, route: s.route, topics: [...s.topics] })),
+      closeAll: (code = 1001, reason = "server shutting down") =>
+        Effect.suspend(() => {
+          const closing = [...hub.sessions.values()]
+          for (const session of closing) session.open = false // frames still arriving are not handled
+          return Effect.forEach(closing, (s) => s.close(code, reason), { discard: true }).pipe(
+            Effect.andThen(Effect.timeoutOption(Effect.forEach(closing, (s) => Deferred.await(s.gone), { discard: true }), "500 millis")),
+            Effect.asVoid
+          )
+        }),
+      serve: (socket) => internal.serve(hub, socket)
+    })
+  })
 
 /**
  * Provides `SocketServer` and the `SocketIngress` it dispatches to.

@@ -6,7 +6,7 @@
  */
 import { makeBackoff } from "../Backoff.ts"
 import type { ConnectOptions, SocketClient, Status } from "../Client.ts"
-import { decodeFrame, encodeFrame, type ClientFrame, type ServerError } from "../Protocol.ts"
+import { decodeFrame, encodeFrame, type ClientFrame, type ErrorFrame } from "../Protocol.ts"
 import { SocketAckError } from "../SocketAckError.ts"
 import { OPEN, type WebSocketConstructor, type WebSocketLike } from "../WebSocketLike.ts"
 import { makeListeners, type Listeners } from "./listeners.ts"
@@ -42,7 +42,7 @@ export const makeClient = (target: string, options: ConnectOptions): SocketClien
   const pending = makePendingAcks()
   const handlers = new Map<string, Listeners<unknown>>()
   const statusListeners = makeListeners<Status>("status")
-  const errorListeners = makeListeners<ServerError>("error")
+  const errorListeners = makeListeners<ErrorFrame>("error")
 
   const setStatus = (next: Status): void => {
     if (status === next) return
@@ -83,7 +83,7 @@ export const makeClient = (target: string, options: ConnectOptions): SocketClien
         return
       case "error": {
         if (frame.id !== undefined && pending.reject(frame.id, new SocketAckError(frame.code, frame.message))) return
-        const error: ServerError = { code: frame.code, message: frame.message }
+        const error: ErrorFrame = { type: "error", code: frame.code, message: frame.message }
         if (errorListeners.size > 0) errorListeners.emit(error)
         else console.error(`[@specter/client] server error ${error.code}: ${error.message}`)
         return

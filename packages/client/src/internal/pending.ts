@@ -20,9 +20,12 @@ export interface PendingAcks {
    * `"timeout"` and forgets it. A non-finite `timeout` waits forever.
    */
   add(id: number, ack: Ack, timeout: number): void
-  /** Settles emit `id` and forgets it; `false` when no emit `id` is waiting. */
-  resolve(id: number, payload: unknown): boolean
-  reject(id: number, error: SocketAckError): boolean
+  /**
+   * Settles emit `id` and forgets it; `false` when no emit `id` is waiting (the
+   * client's ids are numbers, so an ack with a string id settles nothing).
+   */
+  resolve(id: number | string, payload: unknown): boolean
+  reject(id: number | string, error: SocketAckError): boolean
   /** Rejects every waiting emit with `code` and forgets them all. */
   rejectAll(code: SocketAckErrorCode, message: string): void
 }
@@ -34,8 +37,8 @@ interface Entry {
 
 /** @internal */
 export const makePendingAcks = (): PendingAcks => {
-  const entries = new Map<number, Entry>()
-  const take = (id: number): Ack | undefined => {
+  const entries = new Map<number | string, Entry>()
+  const take = (id: number | string): Ack | undefined => {
     const entry = entries.get(id)
     if (entry === undefined) return undefined
     entries.delete(id)
