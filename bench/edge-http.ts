@@ -23,10 +23,7 @@ import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "e
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Field } from "../packages/core/src/index.ts"
-import * as App from "../packages/server/src/App.ts"
-import * as Route from "../packages/server/src/Route.ts"
-import * as Router from "../packages/server/src/Router.ts"
+import { App, Field, Route, Router } from "@specter/server"
 import { type Case, runCase, table } from "./harness.ts"
 
 const DURATION_MS = Number(process.env["BENCH_HTTP_MS"] ?? 2000)

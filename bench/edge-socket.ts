@@ -20,7 +20,7 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { SocketProtocol } from "@specter/protocol"
-import { App } from "@specter/server"
+import { App, Handler } from "@specter/server"
 import { Context, Effect, Layer, Scope } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Socket } from "effect/socket"
@@ -28,7 +28,6 @@ import { type ChildProcess, fork } from "node:child_process"
 import { createServer } from "node:http"
 import { fileURLToPath } from "node:url"
 import WebSocket from "ws"
-import * as Handler from "../packages/server/src/Handler.ts"
 import { type Case, perSecond, runCase, table } from "./harness.ts"
 
 const CLIENTS = Number(process.env["BENCH_SOCKET_CLIENTS"] ?? 50)

@@ -37,7 +37,8 @@ import type * as SocketServer from "./SocketServer.ts"
  * - `socketPath`: the WebSocket endpoint (default `/ws`).
  * - `maxFrameBytes`: the largest socket frame (default 1 MiB; a larger one closes
  *   the connection with 1009). `maxBodyBytes`: the largest HTTP body (default
- *   1 MiB; larger answers 413).
+ *   1 MiB; larger answers 413). `maxInFlight`: socket events of one session
+ *   handled at once (default 32; beyond it the session's frames wait to be read).
  * - `shutdownTimeout`: how long open HTTP connections may delay shutdown (default
  *   1 second).
  * - `logRequests`: log every request at info (default `false`). The listen address
@@ -52,6 +53,7 @@ export interface Options {
   readonly socketPath?: `/${string}` | undefined
   readonly maxFrameBytes?: number | undefined
   readonly maxBodyBytes?: number | undefined
+  readonly maxInFlight?: number | undefined
   readonly shutdownTimeout?: Duration.Input | undefined
   readonly logRequests?: boolean | undefined
 }

@@ -6,13 +6,16 @@
  * @since 0.1.0
  */
 export * from "@specter/core"
+export { SocketProtocol } from "@specter/protocol"
 export * as App from "./App.ts"
+export * as Body from "./Body.ts"
 export * as ClientModule from "./ClientModule.ts"
 export * as Controller from "./Controller.ts"
+export * as Handler from "./Handler.ts"
 export * as Health from "./Health.ts"
 export * as HttpError from "./HttpError.ts"
 export * as Route from "./Route.ts"
+export * as Router from "./Router.ts"
 export * as SocketIngress from "./SocketIngress.ts"
-export * as SocketProtocol from "./SocketProtocol.ts"
 export * as SocketServer from "./SocketServer.ts"
 export type { Session } from "./SocketSession.ts"

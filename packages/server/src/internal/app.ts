@@ -94,11 +94,12 @@ export const assemble = <ROut, E>(
     readonly socketPath?: `/${string}` | undefined
     readonly maxFrameBytes?: number | undefined
     readonly maxBodyBytes?: number | undefined
+    readonly maxInFlight?: number | undefined
     readonly logRequests?: boolean | undefined
   },
   _settings: Settings
 ) => {
-  const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes }).pipe(
+  const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes, maxInFlight: options.maxInFlight }).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
   )
   const router = HttpRouter.layer.pipe(Layer.provide(Layer.succeed(HttpRouter.RouterConfig, { ignoreTrailingSlash: true })))
