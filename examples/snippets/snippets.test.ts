@@ -30,11 +30,17 @@ const snippets = [
   "persistence.ts",
   "watcher.ts",
   "managed-process.ts",
-  "operation.ts"
+  "operation.ts",
+  "routes.ts",
+  "service.test.ts",
+  "app.test.ts"
 ]
 
-/** `app.ts` serves until it is stopped; every other snippet ends by itself. */
-const runnable = snippets.filter((file) => file !== "app.ts")
+/**
+ * `app.ts` serves until it is stopped (tested below); the `.test.ts` snippets are
+ * tests this project runs as they are; every other snippet ends by itself.
+ */
+const runnable = snippets.filter((file) => file !== "app.ts" && !file.endsWith(".test.ts"))
 
 /** What a snippet says it prints: its `// => <output>` comments, in order. */
 const expectedOutput = (file: string): ReadonlyArray<string> =>
