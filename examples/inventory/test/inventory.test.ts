@@ -9,12 +9,7 @@ import { Effect, Layer } from "effect"
 import { AppLive } from "../src/app.ts"
 
 const post = (body: string) =>
-  Effect.gen(function*() {
-    const url = yield* TestServer.url("/api/items")
-    const response = yield* Effect.promise(() =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body }))
-    return { status: response.status, body: yield* Effect.promise(() => response.json()) }
-  })
+  TestServer.request("/api/items", { method: "POST", headers: { "content-type": "application/json" }, body })
 
 describe("inventory", () => {
   layer(TestServer.layer(AppLive).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
@@ -24,8 +19,7 @@ describe("inventory", () => {
         assert.strictEqual(status, 201)
         assert.deepInclude(body, { name: "lamp", quantity: 3, active: true, tags: ["a"] })
         assert.isString(body.id)
-        const url = yield* TestServer.url("/api/items")
-        const list = yield* Effect.promise(() => fetch(url).then((r) => r.json()))
+        const list = (yield* TestServer.request("/api/items")).body
         assert.isTrue(list.items.some((item: { id: string }) => item.id === body.id))
       }))
 
@@ -62,11 +56,7 @@ describe("inventory", () => {
     it.effect("the page, its script and the client module (types stripped) are served", () =>
       Effect.gen(function*() {
         const get = (path: string) =>
-          Effect.flatMap(TestServer.url(path), (url) =>
-            Effect.promise(async () => {
-              const response = await fetch(url)
-              return { type: response.headers.get("content-type") ?? "", text: await response.text() }
-            }))
+          Effect.map(TestServer.request(path), ({ headers, text }) => ({ type: headers.get("content-type") ?? "", text }))
         assert.include((yield* get("/")).text, "<title>Specter inventory</title>")
         assert.include((yield* get("/app.js")).type, "javascript")
         const client = yield* get("/specter/client/Client.ts")

@@ -60,14 +60,7 @@ const Actions = Controller.make("probe", {
   }
 })
 
-const call = (path: string, init?: RequestInit) =>
-  Effect.gen(function*() {
-    const url = yield* TestServer.url(path)
-    const response = yield* Effect.promise(() => fetch(url, init))
-    const text = yield* Effect.promise(() => response.text())
-    const json = response.headers.get("content-type")?.includes("json") === true
-    return { status: response.status, body: json ? JSON.parse(text) : undefined, text, headers: response.headers }
-  })
+const call = TestServer.request
 
 const post = (path: string, body: string) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body })
 

@@ -22,14 +22,7 @@ import * as HttpError from "../src/HttpError.ts"
 import * as Route from "../src/Route.ts"
 import * as Router from "../src/Router.ts"
 
-const call = (path: string, init?: RequestInit) =>
-  Effect.gen(function*() {
-    const url = yield* TestServer.url(path)
-    const response = yield* Effect.promise(() => fetch(url, init))
-    const text = yield* Effect.promise(() => response.text())
-    const json = response.headers.get("content-type")?.includes("json") === true && text !== ""
-    return { status: response.status, body: json ? JSON.parse(text) : undefined, text, headers: response.headers }
-  })
+const call = TestServer.request
 
 const post = (path: string, body: string, contentType = "application/json") =>
   call(path, { method: "POST", headers: { "content-type": contentType }, body })

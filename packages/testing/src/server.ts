@@ -18,9 +18,10 @@
  * @since 0.1.0
  */
 import { App } from "@specter/server"
-import { Data, Deferred, Duration, Effect, Layer, type Scope } from "effect"
+import { Data, Deferred, type Duration, Effect, Layer, type Scope } from "effect"
 import { FetchHttpClient, HttpServer } from "effect/http"
 import WebSocket from "ws"
+import { Inbox } from "./internal/testSocket.ts"
 
 /**
  * The application `app` as `App.layer` builds it for production, on a random port
@@ -79,7 +80,7 @@ export interface TestSocket {
 
 /**
  * Opens a WebSocket to `path` on the test server; it is closed when the scope
- * closes.
+ * closes. Fails the test (a defect) when the connection is refused.
  *
  * @since 0.1.0
  * @category constructors
@@ -87,72 +88,61 @@ export interface TestSocket {
 export const connect = (path = "/ws"): Effect.Effect<TestSocket, never, HttpServer.HttpServer | Scope.Scope> =>
   Effect.gen(function*() {
     const address = yield* url(path, "ws")
-    const frames: Array<any> = []
-    const pending: Array<any> = []
-    const waiters = new Set<() => void>()
-    let closeCode: number | undefined
-    const closed = Deferred.makeUnsafe<number>()
+    const inbox = new Inbox()
     const ws = yield* Effect.acquireRelease(
       Effect.callback<WebSocket>((resume) => {
         const ws = new WebSocket(address)
-        ws.on("message", (data) => {
-          const text = String(data)
-          let frame: unknown = text
-          try {
-            frame = JSON.parse(text)
-          } catch {
-            // Not JSON: kept as text.
-          }
-          frames.push(frame)
-          pending.push(frame)
-          for (const wake of [...waiters]) wake()
-        })
-        ws.on("close", (code) => {
-          closeCode = code
-          Deferred.doneUnsafe(closed, Effect.succeed(code))
-          for (const wake of [...waiters]) wake()
-        })
+        ws.on("message", (data) => inbox.receive(data))
+        ws.on("close", (code) => inbox.close(code))
         ws.once("open", () => resume(Effect.succeed(ws)))
         ws.once("error", (error) => resume(Effect.die(error)))
       }),
       (ws) => Effect.sync(() => ws.terminate())
     )
-    const take = (predicate: (frame: any) => boolean) => {
-      const index = pending.findIndex(predicate)
-      if (index === -1) return { found: false } as const
-      const [frame] = pending.splice(index, 1)
-      return { found: true, frame } as const
-    }
-    const next: TestSocket["next"] = (predicate = () => true, timeout = "5 seconds") =>
-      Effect.callback<any, SocketTimeout>((resume) => {
-        const check = () => {
-          const result = take(predicate)
-          if (result.found) {
-            waiters.delete(check)
-            clearTimeout(timer)
-            resume(Effect.succeed(result.frame))
-          } else if (closeCode !== undefined) {
-            waiters.delete(check)
-            clearTimeout(timer)
-            resume(Effect.fail(new SocketTimeout({ waitingFor: `a frame (the socket closed with ${closeCode})` })))
-          }
-        }
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          resume(Effect.fail(new SocketTimeout({ waitingFor: `a frame within ${Duration.format(Duration.fromInputUnsafe(timeout))}` })))
-        }, Duration.toMillis(Duration.fromInputUnsafe(timeout)))
-        waiters.add(check)
-        check()
-        return Effect.sync(() => {
-          waiters.delete(check)
-          clearTimeout(timer)
-        })
-      })
     return {
-      frames,
+      frames: inbox.frames,
       send: (frame) => Effect.sync(() => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame))),
-      next,
-      closed: Deferred.await(closed),
+      next: (predicate = () => true, timeout = "5 seconds") =>
+        Effect.mapError(inbox.next(predicate, timeout), (missed) => new SocketTimeout(missed)),
+      closed: Deferred.await(inbox.closed),
       raw: ws
     }
+  })
+
+/**
+ * An HTTP answer as `request` reads it: the status, the headers, the body as
+ * text, and the body parsed when the answer is JSON (`undefined` otherwise or
+ * when it is empty).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TestResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly text: string
+  readonly body: any
+}
+
+/**
+ * Sends a real HTTP request (`fetch`) to `path` on the test server and reads
+ * the whole answer. A refused connection is a defect.
+ *
+ * ```ts
+ * const created = yield* TestServer.request("/api/items", {
+ *   method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "lamp" })
+ * })
+ * assert.strictEqual(created.status, 201)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const request = (path: string, init?: RequestInit): Effect.Effect<TestResponse, never, HttpServer.HttpServer> =>
+  Effect.gen(function*() {
+    const address = yield* url(path)
+    const response = yield* Effect.promise(() => fetch(address, init))
+    const text = yield* Effect.promise(() => response.text())
+    const json = text !== "" && response.headers.get("content-type")?.includes("json") === true
+    return { status: response.status, headers: response.headers, text, body: json ? JSON.parse(text) : undefined }
   })

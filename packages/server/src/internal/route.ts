@@ -8,8 +8,9 @@
  */
 import { Answer, Field } from "@specter/core"
 import { Context, Effect, type Schema } from "effect"
-import { type Headers, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { answerFailure, respond } from "./response.ts"
+import type { Options } from "../Route.ts"
 
 /** A route with a body was sent something that is not JSON. */
 export class UnsupportedMediaType
@@ -68,15 +69,8 @@ class Input {
   }
 }
 
-/** What `Route.make` passes on. */
-export interface Spec {
-  readonly body?: Schema.Top | undefined
-  readonly params?: Schema.Top | undefined
-  readonly query?: Schema.Top | undefined
-  readonly status?: number | undefined
-  readonly headers?: Headers.Input | undefined
-  readonly errorMessage?: string | undefined
-}
+/** What `Route.make` passes on: `Route.Options`. */
+export type Spec = Options
 
 type Step = (input: Input) => Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown>
 
