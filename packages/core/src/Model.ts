@@ -27,7 +27,7 @@ import { Data, Effect, Equal, type Scope, Stream } from "effect"
 import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
 import * as path from "./internal/path.ts"
-import { makeCell, Reject } from "./internal/state.ts"
+import { type Cell, makeCell, Reject } from "./internal/state.ts"
 import type { ListenOptions } from "./internal/listen.ts"
 import type { KeyValueStore } from "effect/persistence"
 import type { LoadError, MemoryOptions, Options, PersistedError, PersistedOptions } from "./Store.ts"
@@ -204,72 +204,79 @@ export function make<S extends object>(
   initial: S,
   options?: Options<S>
 ): Effect.Effect<Model<S, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
-  return Effect.gen(function*() {
-    const { cell, changed, owner } = yield* makeCell("model", name, initial, options)
-
-    const invalid = (p: unknown, message: string) => new InvalidPath({ model: name, path: path.render(p), message: `${owner}: ${message}` })
-    const parsed = (p: unknown): Effect.Effect<ReadonlyArray<string>, InvalidPath> => {
-      const result = path.parse(p)
-      return result._tag === "Ok" ? Effect.succeed(result.segments) : Effect.fail(invalid(p, result.reason))
-    }
-    /** The selector of the value at path `p` (`undefined` when missing). */
-    const selectorAt = (p: unknown) =>
-      Effect.map(parsed(p), (segments) => (state: S) => path.getIn(state, segments).value)
-    const commit = <X>(transition: (state: Node) => Node | Reject<X>) =>
-      cell.commit(transition as unknown as (state: S) => S | Reject<X>)
-
-    const model: Model<S, any> = {
-      name,
-      changed,
-      get: ((...args: [] | [unknown] | [unknown, unknown]) => {
-        if (args.length === 0) return Effect.sync(() => cell.current)
-        return Effect.map(parsed(args[0]), (segments) => {
-          const found = path.getIn(cell.current, segments)
-          return found.found ? found.value : args[1]
-        })
-      }) as Model<S>["get"],
-      select: (selector) => Effect.sync(() => selector(cell.current)),
-      set: (p, value) =>
-        Effect.flatMap(parsed(p), (segments) => {
-          if (segments.length === 0) return Effect.fail(invalid(p, "set() requires a non-empty path"))
-          return commit((state) => {
-            const written = path.setIn(state, segments, freeze(value))
-            return written._tag === "Ok" ? written.root : new Reject(invalid(p, written.reason))
-          })
-        }),
-      patch: (partial) =>
-        commit((state) => {
-          cell.require("patch()", partial)
-          const merged = path.mergeDeep(state, partial as Node)
-          return merged._tag === "Ok" ? merged.root : new Reject(invalid("", merged.reason))
-        }),
-      update: (f) =>
-        commit((state) => {
-          const next = f(state as S)
-          cell.require("update()", next)
-          // Frozen before it is compared: Equal caches what it computed for an object.
-          const frozen = freeze(next as Node)
-          return Equal.equals(frozen, state) ? state : frozen
-        }),
-      delete: (p) => Effect.flatMap(parsed(p), (segments) => commit((state) => path.deleteIn(state, segments))),
-      clear: (() => commit((state) => (Object.keys(state).length === 0 ? state : seal({})))) as Model<S>["clear"],
-      changes: cell.changes,
-      changesOf: ((selector: unknown) => {
-        const select = typeof selector === "function" ? Effect.succeed(selector as (state: S) => unknown) : selectorAt(selector)
-        return Stream.unwrap(Effect.map(select, (f) => Stream.changesWith(Stream.map(cell.changes, f), Equal.equals)))
-      }) as Model<S>["changesOf"],
-      listen: ((first: unknown, second?: unknown, third?: unknown) => {
-        if (typeof second !== "function") {
-          // Commits publish only real changes, so every element is one: no comparison needed.
-          const immediate = (second as ListenOptions | undefined)?.immediate === true
-          return cell.listen(undefined, undefined, first as (state: S) => Effect.Effect<void>, immediate)
-        }
-        const immediate = (third as ListenOptions | undefined)?.immediate === true
-        const select = typeof first === "function" ? Effect.succeed(first as (state: S) => unknown) : selectorAt(first)
-        return Effect.flatMap(select, (f) => cell.listen(f, Equal.equals, second as (value: unknown) => Effect.Effect<void>, immediate))
-      }) as Model<S>["listen"],
-      destroy: cell.destroy()
-    }
-    return model
+  return Effect.map(makeCell("model", name, initial, options), ({ cell, changed, owner }) => {
+    const paths = pathsOf(name, owner)
+    return { name, changed, ...readers<S>(cell, paths), ...writers<S>(cell, paths), destroy: cell.destroy() } as Model<S, any>
   })
+}
+
+/** Path parsing for one model: a malformed path fails with `InvalidPath` naming the model. */
+const pathsOf = (name: string, owner: string) => {
+  const invalid = (p: unknown, message: string) => new InvalidPath({ model: name, path: path.render(p), message: `${owner}: ${message}` })
+  const parsed = (p: unknown): Effect.Effect<ReadonlyArray<string>, InvalidPath> => {
+    const result = path.parse(p)
+    return result._tag === "Ok" ? Effect.succeed(result.segments) : Effect.fail(invalid(p, result.reason))
+  }
+  /** The selector of the value at path `p` (`undefined` when missing). */
+  const selectorAt = <S>(p: unknown) => Effect.map(parsed(p), (segments) => (state: S) => path.getIn(state, segments).value)
+  return { invalid, parsed, selectorAt }
+}
+
+type Paths = ReturnType<typeof pathsOf>
+
+const readers = <S extends object>(cell: Cell<S>, { parsed, selectorAt }: Paths) => ({
+  get: ((...args: [] | [unknown] | [unknown, unknown]) => {
+    if (args.length === 0) return Effect.sync(() => cell.current)
+    return Effect.map(parsed(args[0]), (segments) => {
+      const found = path.getIn(cell.current, segments)
+      return found.found ? found.value : args[1]
+    })
+  }) as Model<S>["get"],
+  select: ((selector: (state: S) => unknown) => Effect.sync(() => selector(cell.current))) as Model<S>["select"],
+  changes: cell.changes,
+  changesOf: ((selector: unknown) => {
+    const select = typeof selector === "function" ? Effect.succeed(selector as (state: S) => unknown) : selectorAt<S>(selector)
+    return Stream.unwrap(Effect.map(select, (f) => Stream.changesWith(Stream.map(cell.changes, f), Equal.equals)))
+  }) as Model<S>["changesOf"],
+  listen: ((first: unknown, second?: unknown, third?: unknown) => {
+    if (typeof second !== "function") {
+      // Commits publish only real changes, so every element is one: no comparison needed.
+      const immediate = (second as ListenOptions | undefined)?.immediate === true
+      return cell.listen(undefined, undefined, first as (state: S) => Effect.Effect<void>, immediate)
+    }
+    const immediate = (third as ListenOptions | undefined)?.immediate === true
+    const select = typeof first === "function" ? Effect.succeed(first as (state: S) => unknown) : selectorAt<S>(first)
+    return Effect.flatMap(select, (f) => cell.listen(f, Equal.equals, second as (value: unknown) => Effect.Effect<void>, immediate))
+  }) as Model<S>["listen"]
+})
+
+const writers = <S extends object>(cell: Cell<S>, { invalid, parsed }: Paths) => {
+  const commit = <X>(transition: (state: Node) => Node | Reject<X>) =>
+    cell.commit(transition as unknown as (state: S) => S | Reject<X>)
+  return {
+    set: (p: unknown, value: unknown) =>
+      Effect.flatMap(parsed(p), (segments) => {
+        if (segments.length === 0) return Effect.fail(invalid(p, "set() requires a non-empty path"))
+        return commit((state) => {
+          const written = path.setIn(state, segments, freeze(value))
+          return written._tag === "Ok" ? written.root : new Reject(invalid(p, written.reason))
+        })
+      }),
+    patch: (partial: unknown) =>
+      commit((state) => {
+        cell.require("patch()", partial)
+        const merged = path.mergeDeep(state, partial as Node)
+        return merged._tag === "Ok" ? merged.root : new Reject(invalid("", merged.reason))
+      }),
+    update: (f: (state: S) => S) =>
+      commit((state) => {
+        const next = f(state as S)
+        cell.require("update()", next)
+        // Frozen before it is compared: Equal caches what it computed for an object.
+        const frozen = freeze(next as Node)
+        return Equal.equals(frozen, state) ? state : frozen
+      }),
+    delete: (p: unknown) => Effect.flatMap(parsed(p), (segments) => commit((state) => path.deleteIn(state, segments))),
+    clear: () => commit((state) => (Object.keys(state).length === 0 ? state : seal({})))
+  }
 }
