@@ -5,9 +5,10 @@
  *   loop (the next `items:add` goes out when the last ack came back); a round trip
  *   counts once its ok ack arrived.
  * - broadcast: `LISTENERS` idle clients; this process triggers `POST
- *   /api/broadcast` on one keep-alive connection, with at most `IN_FLIGHT`
- *   broadcasts not yet received by every client; a broadcast counts once all
- *   `LISTENERS` clients got it. The rate is the broadcasts triggered during the
+ *   /api/broadcast` over keep-alive connections, keeping `IN_FLIGHT` broadcasts
+ *   triggered and not yet received by every client (so the server always has the
+ *   next trigger waiting); a broadcast counts once all `LISTENERS` clients got
+ *   it. The rate is the broadcasts triggered during the
  *   round over the time until the last of them had reached every client.
  */
 import { Agent, request } from "node:http"
@@ -82,22 +83,43 @@ const tracker = (env: Env) => {
   return { done: () => done, until }
 }
 
-const broadcastLoop = async (server: Server, env: Env) => {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Waits until a broadcast reaches every client (a server may register a socket a
+ * little after the client saw it open), then lets those trial frames arrive
+ * before counting starts.
+ */
+const allRegistered = async (server: Server, agent: Agent) => {
+  const deadline = performance.now() + CONNECT_LIMIT_MS
+  while ((await trigger(server, agent)) !== LISTENERS) {
+    if (performance.now() > deadline) throw new Error(`${server.name}: a broadcast does not reach ${LISTENERS} sockets`)
+    await sleep(50)
+  }
+  await sleep(500)
+}
+
+const broadcastLoop = async (server: Server, env: Env, agent: Agent) => {
   const progress = tracker(env)
   await env.pool.all(Array.from({ length: env.pool.size }, () => ({ kind: "watch" as const })), CONNECT_LIMIT_MS)
   const started = performance.now()
   const deadline = started + env.durationS * 1000
   let triggered = 0
   let failed = 0
+  const answers: Array<Promise<void>> = []
   while (performance.now() < deadline) {
-    if (triggered - progress.done() >= IN_FLIGHT && !(await progress.until(triggered - IN_FLIGHT + 1, DRAIN_LIMIT_MS))) break
-    if ((await trigger(server, agent)) !== LISTENERS) failed++
+    if (triggered - progress.done() >= IN_FLIGHT) {
+      if (!(await progress.until(triggered - IN_FLIGHT + 1, DRAIN_LIMIT_MS))) break
+      continue
+    }
     triggered++
+    answers.push(trigger(server, agent).then((sent) => {
+      if (sent !== LISTENERS) failed++
+    }))
   }
+  await Promise.all(answers)
   const drained = await progress.until(triggered, DRAIN_LIMIT_MS)
   const seconds = (performance.now() - started) / 1000
-  agent.destroy()
   const missing = triggered - progress.done()
   return { value: (drained ? triggered : progress.done()) / seconds, failed: failed + missing }
 }
@@ -107,7 +129,13 @@ export const broadcast: Running = {
   figure: { key: "broadcast", name: `one message broadcast to ${LISTENERS.toLocaleString("en-US")} sockets (all received)`, unit: "broadcasts/s", better: "higher" },
   round: (server, env) =>
     withClients(server, env, LISTENERS, async () => {
-      const { cpu, result } = await window(server, env.pool, () => broadcastLoop(server, env))
-      return { ...result, cpu }
+      const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
+      try {
+        await allRegistered(server, agent)
+        const { cpu, result } = await window(server, env.pool, () => broadcastLoop(server, env, agent))
+        return { ...result, cpu }
+      } finally {
+        agent.destroy()
+      }
     })
 }
