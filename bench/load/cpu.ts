@@ -46,12 +46,27 @@ export const processSeconds = (pid: number): number => {
   }
 }
 
-/** Busy CPU seconds of the whole machine so far, all cores (not idle, not iowait). */
-export const machineSeconds = (): number => {
+/**
+ * CPU seconds of the whole machine so far, all cores: time in processes (user,
+ * nice, system, steal) and time in interrupts (irq, softirq: on loopback much of
+ * the network stack runs there, charged to no process).
+ */
+export const machineSeconds = (): { readonly processes: number; readonly interrupts: number } => {
   try {
     const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.split(/\s+/).slice(1).map(Number)
     const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu
-    return (user + nice + system + irq + softirq + steal) / TICK
+    return { processes: (user + nice + system + steal) / TICK, interrupts: (irq + softirq) / TICK }
+  } catch {
+    return { processes: 0, interrupts: 0 }
+  }
+}
+
+/** Idle CPU seconds of core `core` so far (idle and iowait), from its `cpu<N>` line of `/proc/stat`. */
+export const coreIdleSeconds = (core: number): number => {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith(`cpu${core} `))
+    const [, , , , idle = 0, iowait = 0] = line!.split(/\s+/).map(Number)
+    return (idle + iowait) / TICK
   } catch {
     return 0
   }

@@ -3,7 +3,7 @@
  * around it: how busy the server, the load generators and everything else on the
  * machine were (the machine is shared; the last figure says by how much).
  */
-import { machineSeconds } from "./cpu.ts"
+import { coreIdleSeconds, machineSeconds } from "./cpu.ts"
 import type { Pool } from "./pool.ts"
 import type { Server } from "./server.ts"
 
@@ -19,8 +19,12 @@ export interface Figure {
 export interface Cpu {
   readonly server: number
   readonly load: number
-  /** Processes outside the bench. */
+  /** Processes outside the bench (the machine is shared). */
   readonly others: number
+  /** Interrupt time (irq, softirq) of the whole machine: mostly the loopback network stack. */
+  readonly interrupts: number
+  /** Idle share of the server's core, when it is pinned: above 0, the server did not limit the pace. */
+  readonly serverCoreIdle: number | undefined
 }
 
 /** One round's value of a figure for one server. */
@@ -38,12 +42,15 @@ export const window = async <A>(server: Server, pool: Pool, body: () => Promise<
   const s0 = server.cpuSeconds()
   const l0 = pool.cpuSeconds()
   const m0 = machineSeconds()
+  const idle0 = server.core === undefined ? 0 : coreIdleSeconds(server.core)
   const result = await body()
   const seconds = (performance.now() - t0) / 1000
   const serverCpu = (server.cpuSeconds() - s0) / seconds
   const load = (pool.cpuSeconds() - l0) / seconds
-  const others = Math.max(0, (machineSeconds() - m0) / seconds - serverCpu - load)
-  return { result, cpu: { server: serverCpu, load, others } }
+  const m1 = machineSeconds()
+  const others = Math.max(0, (m1.processes - m0.processes) / seconds - serverCpu - load)
+  const serverCoreIdle = server.core === undefined ? undefined : (coreIdleSeconds(server.core) - idle0) / seconds
+  return { result, cpu: { server: serverCpu, load, others, interrupts: (m1.interrupts - m0.interrupts) / seconds, serverCoreIdle } }
 }
 
 export const sum = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0)

@@ -9,8 +9,15 @@ import { writeFileSync } from "node:fs"
 import { SERVERS, type ServerName } from "./contract.ts"
 import type { Cpu, Figure, Sample } from "./measure.ts"
 
-/** Below this share of its core, a server was not what limited the throughput. */
-const SATURATED = 0.9
+/**
+ * A round in which the server's core was idle more than this share of the time
+ * (or, unpinned, the server used less than `1 - IDLE` of a core) was paced by the
+ * load, not by the server.
+ */
+const IDLE = 0.1
+
+const pacedByLoad = (cpu: Cpu): boolean =>
+  cpu.serverCoreIdle === undefined ? cpu.server < 1 - IDLE : cpu.serverCoreIdle > IDLE
 
 export interface Spread {
   readonly median: number
@@ -23,8 +30,8 @@ export interface Row {
   readonly servers: Readonly<Record<ServerName, Spread & { readonly rounds: ReadonlyArray<number>; readonly failed: number; readonly cpu: Cpu | undefined }>>
   /** Specter / baseline, per round. */
   readonly ratio: Readonly<Record<"raw" | "effect", Spread>>
-  /** Servers that were under `SATURATED` of their core in the median round: the load, not the server, set the pace. */
-  readonly loadLimited: ReadonlyArray<ServerName>
+  /** Per server, the rounds paced by the load rather than by the server (see `IDLE`). */
+  readonly loadLimited: Readonly<Record<ServerName, number>>
   /**
    * For throughput: operations per CPU-second of the server, per round, and
    * Specter's ratio to each baseline. It holds when others take CPU from the
@@ -47,7 +54,9 @@ const spread = (xs: ReadonlyArray<number>): Spread => ({ median: median(xs), min
 const medianCpu = (samples: ReadonlyArray<Sample>): Cpu | undefined => {
   const cpus = samples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu]))
   if (cpus.length === 0) return undefined
-  return { server: median(cpus.map((c) => c.server)), load: median(cpus.map((c) => c.load)), others: median(cpus.map((c) => c.others)) }
+  const of = (f: (c: Cpu) => number) => median(cpus.map(f))
+  const idle = cpus.every((c) => c.serverCoreIdle !== undefined) ? of((c) => c.serverCoreIdle!) : undefined
+  return { server: of((c) => c.server), load: of((c) => c.load), others: of((c) => c.others), interrupts: of((c) => c.interrupts), serverCoreIdle: idle }
 }
 
 /** The row of `figure` from its samples, in round order, per server. */
@@ -59,7 +68,8 @@ export const row = (figure: Figure, samples: Readonly<Record<ServerName, Readonl
   }
   const servers = { raw: summary("raw"), effect: summary("effect"), specter: summary("specter") }
   const ratioTo = (base: "raw" | "effect") => spread(samples.specter.map((s, i) => s.value / samples[base][i]!.value))
-  const loadLimited = SERVERS.filter((name) => servers[name].cpu !== undefined && servers[name].cpu!.server < SATURATED)
+  const paced = (name: ServerName) => samples[name].filter((s) => s.cpu !== undefined && pacedByLoad(s.cpu)).length
+  const loadLimited = { raw: paced("raw"), effect: paced("effect"), specter: paced("specter") }
   return { figure, servers, ratio: { raw: ratioTo("raw"), effect: ratioTo("effect") }, loadLimited, perCpuSecond: perCpu(samples) }
 }
 
@@ -81,12 +91,18 @@ const pct = (n: number) => `${Math.round(n * 100)}%`
 const cpuCell = (r: Row) => {
   const cpus = SERVERS.map((name) => r.servers[name].cpu)
   if (cpus.some((c) => c === undefined)) return ""
-  return `${cpus.map((c) => pct(c!.server)).join(" / ")}; load ${cpus.map((c) => pct(c!.load)).join(" / ")}; others ${cpus.map((c) => pct(c!.others)).join(" / ")}`
+  const part = (f: (c: Cpu) => number) => cpus.map((c) => pct(f(c!))).join(" / ")
+  const idle = cpus.every((c) => c!.serverCoreIdle !== undefined) ? `; server core idle ${part((c) => c.serverCoreIdle!)}` : ""
+  return `server ${part((c) => c.server)}${idle}; load ${part((c) => c.load)}; interrupts ${part((c) => c.interrupts)}; others ${part((c) => c.others)}`
 }
 
 const notes = (r: Row) => {
   const out: Array<string> = []
-  if (r.loadLimited.length > 0) out.push(`load-limited: ${r.loadLimited.join(", ")} under ${pct(SATURATED)} CPU`)
+  const paced = SERVERS.filter((name) => r.loadLimited[name] > 0)
+  if (paced.length > 0) {
+    const rounds = paced.map((name) => `${name} ${r.loadLimited[name]}/${r.servers[name].rounds.length}`).join(", ")
+    out.push(`load-limited rounds (server core idle > ${pct(IDLE)}): ${rounds}`)
+  }
   const failed = SERVERS.filter((name) => r.servers[name].failed > 0).map((name) => `${name} ${r.servers[name].failed}`)
   if (failed.length > 0) out.push(`failed ops: ${failed.join(", ")}`)
   return out.join("; ")
@@ -94,7 +110,7 @@ const notes = (r: Row) => {
 
 export const table = (rows: ReadonlyArray<Row>): string => {
   const lines = [
-    "| figure | unit | raw node:http + ws | bare Effect | Specter | Specter / raw | Specter / bare Effect | server CPU raw / Effect / Specter (cores) | notes |",
+    "| figure | unit | raw node:http + ws | bare Effect | Specter | Specter / raw | Specter / bare Effect | CPU raw / Effect / Specter (1 = a core) | notes |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"
   ]
   for (const r of rows) {

@@ -46,7 +46,9 @@ const record = (key: string, name: ServerName, sample: Sample) => {
   const byServer = samples.get(key) ?? { raw: [], effect: [], specter: [] }
   byServer[name].push(sample)
   samples.set(key, byServer)
-  const cpu = sample.cpu === undefined ? "" : ` (server ${Math.round(sample.cpu.server * 100)}% CPU, load ${Math.round(sample.cpu.load * 100)}%)`
+  const pct = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n * 100)}%`)
+  const { cpu: c } = sample
+  const cpu = c === undefined ? "" : ` (server ${pct(c.server)}, its core idle ${pct(c.serverCoreIdle)}, load ${pct(c.load)}, others ${pct(c.others)})`
   console.log(`  ${key} ${name}: ${sample.value.toFixed(2)}${cpu}${sample.failed > 0 ? `, ${sample.failed} failed` : ""}`)
 }
 

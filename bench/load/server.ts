@@ -14,6 +14,8 @@ import { onServerCore, type Pinning, processSeconds } from "./cpu.ts"
 export interface Server {
   readonly name: ServerName
   readonly pid: number
+  /** The core it is pinned to, if it is. */
+  readonly core: number | undefined
   /** `http://127.0.0.1:<port>` */
   readonly url: string
   /** Milliseconds from spawn to the first 200 of the readiness path. */
@@ -85,6 +87,7 @@ export const start = async (name: ServerName, pinning: Pinning | undefined): Pro
   return {
     name,
     pid,
+    core: pinning === undefined ? undefined : Number(pinning.server),
     url,
     startupMs,
     memory: () =>
