@@ -59,11 +59,11 @@ const rotated = (round: number): ReadonlyArray<ServerName> => {
 
 const runRunning = async (workloads: ReadonlyArray<Running>, env: Env) => {
   const servers = {} as Record<ServerName, Server.Server>
-  for (const name of SERVERS) {
-    servers[name] = await Server.start(name, env.pinning)
-    await Smoke.verify(servers[name])
-  }
   try {
+    for (const name of SERVERS) {
+      servers[name] = await Server.start(name, env.pinning)
+      await Smoke.verify(servers[name])
+    }
     for (const workload of workloads) {
       console.log(`${workload.figure.name}`)
       for (const name of SERVERS) {
@@ -75,7 +75,7 @@ const runRunning = async (workloads: ReadonlyArray<Running>, env: Env) => {
       }
     }
   } finally {
-    for (const name of SERVERS) await servers[name].stop(5_000)
+    for (const server of Object.values(servers)) await server.stop(5_000)
   }
 }
 
