@@ -102,6 +102,11 @@ try {
   pool.close()
 }
 
+/** CPU other processes used during the throughput rounds (cores): lowest, median, highest. */
+const others = [...samples.values()].flatMap((byServer) => SERVERS.flatMap((name) => byServer[name].flatMap((s) => (s.cpu === undefined ? [] : [s.cpu.others]))))
+  .sort((a, b) => a - b)
+const othersText = others.length === 0 ? "" :
+  ` Other processes on the machine used ${others[0]!.toFixed(2)}–${others[others.length - 1]!.toFixed(2)} cores during the throughput rounds (median ${others[others.length >> 1]!.toFixed(2)}); where that is high, read the per CPU-second table first.`
 const figures = selected.flatMap((w) => (w.kind === "running" ? [w.figure] : w.figures))
 const rows = figures.map((figure) => Report.row(figure, samples.get(figure.key)!))
 const settings = ["LOAD_ROUNDS", "LOAD_SECONDS", "LOAD_WORKERS"].flatMap((k) => (process.env[k] === undefined ? [] : [`${k}=${process.env[k]} `]))
@@ -112,7 +117,8 @@ const header = {
   date: started.toISOString(),
   minutes: Math.round((Date.now() - started.getTime()) / 600) / 100,
   machine: { cpu: cpus()[0]?.model ?? "unknown", cores, pinning: pinning ?? "none (no taskset or one core)" },
-  loadavg: { before: loadBefore, after: loadavg() }
+  loadavg: { before: loadBefore, after: loadavg() },
+  others_cores: others
 }
 console.log(`\n${Report.table(rows)}`)
 if (filter.length === 0) {
@@ -120,6 +126,6 @@ if (filter.length === 0) {
   Report.write(header, rows, [
     `\`${header.command}\` on Node ${header.node}, ${header.date} (${header.minutes} min), ${header.machine.cores} cores (${header.machine.cpu}), ${pinned}, ${workers} load processes.`,
     `Median of ${rounds} rounds (${durationS} s each for throughput, after a ${WARMUP_S} s warm-up) with the spread (lowest–highest round); ratios are per round against the baseline of the same round.`,
-    `Load average before / after: ${loadBefore.map((n) => n.toFixed(2)).join(" ")} / ${header.loadavg.after.map((n) => n.toFixed(2)).join(" ")}. See bench/README.md (Load benchmark) for what each figure means.`
+    `Load average before / after: ${loadBefore.map((n) => n.toFixed(2)).join(" ")} / ${header.loadavg.after.map((n) => n.toFixed(2)).join(" ")}. See bench/README.md (Load benchmark) for what each figure means.${othersText}`
   ].join("\n"))
 }
