@@ -28,8 +28,13 @@ const isPlainData = (value: object): boolean => Array.isArray(value) || isPlainO
  */
 export const freeze = <A>(value: A): A => {
   if (typeof value !== "object" || value === null || Object.isFrozen(value) || !isPlainData(value)) return value
-  const record = value as Record<string, unknown>
-  for (const key in record) if (Object.hasOwn(record, key)) freeze(record[key])
+  if (Array.isArray(value)) {
+    // An indexed loop: `for…in` over an array walks string keys, several times slower.
+    for (let i = 0; i < value.length; i++) freeze(value[i])
+  } else {
+    const record = value as Record<string, unknown>
+    for (const key of Object.keys(record)) freeze(record[key])
+  }
   return Object.freeze(value)
 }
 
