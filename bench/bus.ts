@@ -5,7 +5,7 @@
  * reference row with the other Effect engine that was considered: one
  * `Queue.sliding` per listener, offered to on every emit.
  */
-import { Bus } from "@specter/core"
+import { Bus } from "@specter-runtime/core"
 import { Deferred, Effect, Queue } from "effect"
 import { EventEmitter } from "node:events"
 import { type Case, perSecond } from "./harness.ts"

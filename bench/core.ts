@@ -5,7 +5,7 @@
  * that keeps the QueueService's jobs on their workers: the bare Queue with a fiber
  * per job in a `FiberMap` keyed by job, which is what cancel-by-key would cost.
  */
-import { QueueService } from "@specter/core"
+import { QueueService } from "@specter-runtime/core"
 import { Deferred, Effect, Fiber, FiberMap, Logger, Queue, Schema } from "effect"
 import { type Case, perSecond } from "./harness.ts"
 

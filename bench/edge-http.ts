@@ -23,7 +23,7 @@ import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "e
 import { spawn } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { App, Field, Route, Router } from "@specter/server"
+import { App, Field, Route, Router } from "@specter-runtime/server"
 import { type Case, runCase, table } from "./harness.ts"
 
 const DURATION_MS = Number(process.env["BENCH_HTTP_MS"] ?? 2000)

@@ -19,8 +19,8 @@
  * `BENCH_SOCKET_CLIENTS` (default 50), `BENCH_SOCKET_MS` (default 1000)).
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { SocketProtocol } from "@specter/protocol"
-import { App, Handler } from "@specter/server"
+import { SocketProtocol } from "@specter-runtime/protocol"
+import { App, Handler } from "@specter-runtime/server"
 import { Context, Effect, Layer, Scope } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Socket } from "effect/socket"

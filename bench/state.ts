@@ -11,7 +11,7 @@
  *   (`synchronous=FULL`): writes/s, against one fsynced transaction per write with
  *   `node:sqlite` directly; `extra` has fsyncs (commits) per second and writes per fsync.
  */
-import { Bus, Model, Persistence, Store } from "@specter/core"
+import { Bus, Model, Persistence, Store } from "@specter-runtime/core"
 import { Deferred, Effect, Layer, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import { KeyValueStore } from "effect/persistence"
 import { mkdtempSync, rmSync } from "node:fs"

@@ -1,6 +1,6 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { Controller, Route } from "@specter/server"
-import * as TestServer from "@specter/testing/server"
+import { Controller, Route } from "@specter-runtime/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Effect, Layer } from "effect"
 import { HttpClient } from "effect/http"
 

@@ -1,4 +1,4 @@
-import { App, Controller, Field, Route, Service, SocketServer, Store } from "@specter/server"
+import { App, Controller, Field, Route, Service, SocketServer, Store } from "@specter-runtime/server"
 import { Context, Effect, Layer } from "effect"
 
 const Note = Field.struct({ text: Field.string({ required: true, nonEmpty: true }) })

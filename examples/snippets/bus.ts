@@ -1,4 +1,4 @@
-import { Bus } from "@specter/core"
+import { Bus } from "@specter-runtime/core"
 import { Console, Effect, Stream } from "effect"
 
 const Tick = Bus.event<number>("tick")

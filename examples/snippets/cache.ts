@@ -1,4 +1,4 @@
-import { Bus, Cache } from "@specter/core"
+import { Bus, Cache } from "@specter-runtime/core"
 import { Console, Effect, Layer } from "effect"
 
 let lookups = 0

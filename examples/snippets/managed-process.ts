@@ -1,5 +1,5 @@
 import { NodeServices } from "@effect/platform-node"
-import { ManagedProcess } from "@specter/core"
+import { ManagedProcess } from "@specter-runtime/core"
 import { Console, Effect, Option, Stream } from "effect"
 
 // Prints 1, 2, 3 (one every 50 ms), then crashes

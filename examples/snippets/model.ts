@@ -1,4 +1,4 @@
-import { Model } from "@specter/core"
+import { Model } from "@specter-runtime/core"
 import { Console, Effect } from "effect"
 
 const program = Effect.gen(function*() {

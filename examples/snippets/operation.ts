@@ -1,4 +1,4 @@
-import { Operation, Outcome } from "@specter/core"
+import { Operation, Outcome } from "@specter-runtime/core"
 import { Console, Effect } from "effect"
 
 const stock = new Map([["lamp", 3]])

@@ -1,4 +1,4 @@
-import { Persistence, Store } from "@specter/core"
+import { Persistence, Store } from "@specter-runtime/core"
 import { Console, Effect, Schema } from "effect"
 
 const Todos = Schema.Struct({ todos: Schema.Array(Schema.String) })

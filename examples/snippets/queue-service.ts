@@ -1,4 +1,4 @@
-import { Bus, QueueService } from "@specter/core"
+import { Bus, QueueService } from "@specter-runtime/core"
 import { Console, Context, Effect, Fiber, Layer, Schema, Stream } from "effect"
 
 const Resize = Schema.Struct({ image: Schema.String, width: Schema.Number })

@@ -1,4 +1,4 @@
-import { Registry } from "@specter/core"
+import { Registry } from "@specter-runtime/core"
 import { Console, Effect, Fiber } from "effect"
 
 const Tunnel = Registry.key<{ readonly url: string }>("tunnel")

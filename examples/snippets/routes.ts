@@ -1,4 +1,4 @@
-import { App, Answer, Field, HttpError, Route, Router } from "@specter/server"
+import { App, Answer, Field, HttpError, Route, Router } from "@specter-runtime/server"
 import { Console, Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 
@@ -20,7 +20,7 @@ const Api = Router.layer([
   Route.del("/items/:id", { params: ItemId }, () => Effect.fail(HttpError.forbidden("items are kept forever")))
 ], { prefix: "/api" })
 
-// An HTTP client for relative URLs against the running app (what @specter/testing/server does).
+// An HTTP client for relative URLs against the running app (what @specter-runtime/testing/server does).
 const Served = HttpServer.layerTestClient.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(App.layer(Api, { port: 0 })))
 
 const call = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: string, type = "application/json") =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Service } from "@specter/core"
+import { Service } from "@specter-runtime/core"
 import { Context, Effect, SubscriptionRef } from "effect"
 import { TestClock } from "effect/testing"
 

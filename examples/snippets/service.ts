@@ -1,4 +1,4 @@
-import { Bus, Service, ServiceManager } from "@specter/core"
+import { Bus, Service, ServiceManager } from "@specter-runtime/core"
 import { Console, Context, Effect, Layer, SubscriptionRef } from "effect"
 
 const OrderPlaced = Bus.event<{ readonly id: string }>("orders:placed")

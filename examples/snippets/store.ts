@@ -1,4 +1,4 @@
-import { Bus, Store } from "@specter/core"
+import { Bus, Store } from "@specter-runtime/core"
 import { Console, Effect } from "effect"
 
 const program = Effect.gen(function*() {

@@ -1,4 +1,4 @@
-import { Watcher } from "@specter/core"
+import { Watcher } from "@specter-runtime/core"
 import { Console, Effect, Stream, SubscriptionRef } from "effect"
 
 // A flaky sensor: each reading comes twice in a row, and every 4th read fails

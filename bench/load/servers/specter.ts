@@ -11,7 +11,7 @@
  * with `Controller.event`, `Route.post` (with `{ body, status }` and without
  * options), `Route.get`, `SocketServer.SocketServer` and its `broadcast`, `App.run`.
  */
-import { App, Controller, Field, Route, SocketServer, Store } from "@specter/server"
+import { App, Controller, Field, Route, SocketServer, Store } from "@specter-runtime/server"
 import { Clock, Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { KEEP, TICK } from "../contract.ts"

@@ -2,7 +2,7 @@
  * A clock that ticks every second and pushes `clock:tick` `{ now, ticks }` to every
  * connected page; its state is the last tick.
  */
-import { Service, SocketServer } from "@specter/server"
+import { Service, SocketServer } from "@specter-runtime/server"
 import { Clock, Context, Effect, SubscriptionRef } from "effect"
 
 export interface Tick {

@@ -10,7 +10,7 @@
  * 2 s. If the server dies without stopping it (`kill -9`), the helper's next write
  * fails (EPIPE) and it exits, so it never outlives the server by more than a beat.
  */
-import { ManagedProcess, Service, SocketServer } from "@specter/server"
+import { ManagedProcess, Service, SocketServer } from "@specter-runtime/server"
 import { Context, Effect, Stream, SubscriptionRef } from "effect"
 import { inOrder } from "./Live.ts"
 

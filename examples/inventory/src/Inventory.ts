@@ -4,7 +4,7 @@
  * `Persistence.layer`: SQLite under `SPECTER_DATA_DIR`, default `./data`), so they
  * survive a restart and a `kill -9`: an item is added only once it is on disk.
  */
-import { Service, Store } from "@specter/server"
+import { Service, Store } from "@specter-runtime/server"
 import { Clock, Context, Effect, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Item, NewItem } from "./Item.ts"

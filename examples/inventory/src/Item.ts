@@ -2,7 +2,7 @@
  * An inventory item, and the Schema a new one is validated (and coerced) with:
  * `quantity` accepts "3", `active` accepts "yes"/"no"/"true"/"false"/"1"/"0"/"on"/"off".
  */
-import { Field } from "@specter/server"
+import { Field } from "@specter-runtime/server"
 
 export const NewItem = Field.struct(
   {

@@ -3,7 +3,7 @@
  * `GET /api/items`, the socket event `items:add` (acked with the stored item),
  * and `items:changed` pushed to topic `items` after every change.
  */
-import { Controller, Route, SocketServer } from "@specter/server"
+import { Controller, Route, SocketServer } from "@specter-runtime/server"
 import { Effect } from "effect"
 import { Inventory } from "./Inventory.ts"
 import { NewItem } from "./Item.ts"

@@ -5,7 +5,7 @@
  * lock needed: the snapshot is read when its turn comes, and any update after it
  * is pushed after it).
  */
-import { Bus, SocketServer } from "@specter/server"
+import { Bus, SocketServer } from "@specter-runtime/server"
 import { Effect, Stream, SubscriptionRef } from "effect"
 
 /**

@@ -4,7 +4,7 @@
  * `system:load` `{ oneMinute }` when it changes. A page that connects (or
  * reconnects) gets the current value at once, so it never waits for a change.
  */
-import { Service, Watcher } from "@specter/server"
+import { Service, Watcher } from "@specter-runtime/server"
 import { Context, type Duration, Effect, Stream, SubscriptionRef } from "effect"
 import { loadavg } from "node:os"
 import { live } from "./Live.ts"

@@ -9,7 +9,7 @@
  * - the page at `/` and the client module it imports.
  */
 import { NodeServices } from "@effect/platform-node"
-import { ClientModule, Persistence } from "@specter/server"
+import { ClientModule, Persistence } from "@specter-runtime/server"
 import { Layer } from "effect"
 import { HttpStaticServer } from "effect/http"
 import { fileURLToPath } from "node:url"

@@ -1,7 +1,7 @@
 /**
  * The inventory example: `npm start` (port 3000, or PORT).
  */
-import { App } from "@specter/server"
+import { App } from "@specter-runtime/server"
 import { AppLive } from "./app.ts"
 
 App.run(AppLive)

@@ -4,8 +4,8 @@
  * offline delivered, items added before the restart still there).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { connect, type SocketClient } from "@specter/client"
-import { App } from "@specter/server"
+import { connect, type SocketClient } from "@specter-runtime/client"
+import { App } from "@specter-runtime/server"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { createServer } from "node:net"
 import { AppLive } from "../src/app.ts"

@@ -4,7 +4,7 @@
  * `items:add` acked with the stored item.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import * as TestServer from "@specter/testing/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Effect, Layer } from "effect"
 import { AppLive } from "../src/app.ts"
 

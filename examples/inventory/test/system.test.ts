@@ -6,7 +6,7 @@
  * can be made and seen.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import * as TestServer from "@specter/testing/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Effect, Layer } from "effect"
 import { makeApp } from "../src/app.ts"
 import { recentLines } from "../src/Heartbeat.ts"

@@ -1,13 +1,13 @@
 /**
  * The socket envelope, as the client speaks it. The frame types are those of
- * `@specter/protocol` (the one definition, shared with the server), imported as
+ * `@specter-runtime/protocol` (the one definition, shared with the server), imported as
  * types only: this module adds no runtime dependency. What it holds at runtime
  * is a small decoder for the frames the server sends and the encoder of the
  * frames the client sends.
  *
  * @since 0.1.0
  */
-import type { SocketProtocol } from "@specter/protocol"
+import type { SocketProtocol } from "@specter-runtime/protocol"
 
 /**
  * A frame the client sends: `hello` (first frame of every connection), `emit`

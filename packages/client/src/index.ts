@@ -1,5 +1,5 @@
 /**
- * `@specter/client`: the Specter socket client for browsers and Node. No runtime
+ * `@specter-runtime/client`: the Specter socket client for browsers and Node. No runtime
  * dependencies; served to browsers as ES modules after type-stripping.
  *
  * @since 0.1.0

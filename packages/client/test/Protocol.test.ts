@@ -1,9 +1,9 @@
 /**
- * The client's side of the protocol: its frame types are `@specter/protocol`'s,
+ * The client's side of the protocol: its frame types are `@specter-runtime/protocol`'s,
  * imported as types only, and its small runtime decoder reads what the server's
  * encoder writes.
  */
-import { SocketProtocol } from "@specter/protocol"
+import { SocketProtocol } from "@specter-runtime/protocol"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"

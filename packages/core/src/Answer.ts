@@ -27,7 +27,7 @@ import { type Cause, Data, Predicate, type Types } from "effect"
  * @since 0.1.0
  * @category symbols
  */
-export const symbol: unique symbol = Symbol.for("@specter/core/Answer")
+export const symbol: unique symbol = Symbol.for("@specter-runtime/core/Answer")
 
 /**
  * How a failure answers: `status` (HTTP, 4xx or 5xx), `code` (the socket ack's,

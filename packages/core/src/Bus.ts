@@ -24,7 +24,7 @@ import { Cause, Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } fr
 import { catchFailure } from "./internal/failure.ts"
 import * as internal from "./internal/bus.ts"
 
-const EventTypeId = "~@specter/core/Bus/Event" as const
+const EventTypeId = "~@specter-runtime/core/Bus/Event" as const
 
 /**
  * A named event with a payload of type `A`, optionally described by a `Schema`
@@ -154,7 +154,7 @@ export class Bus extends Context.Service<Bus, {
   readonly subscribers: (event?: Event<any>) => number
   /** Every event that has had a subscriber, with its counters. */
   readonly stats: () => ReadonlyArray<EventStats>
-}>()("@specter/core/Bus") {}
+}>()("@specter-runtime/core/Bus") {}
 
 /**
  * Builds a bus in the calling scope; closing the scope ends every subscription.

@@ -40,7 +40,7 @@ import * as Bus from "./Bus.ts"
 import * as internal from "./internal/cache.ts"
 import * as graph from "./internal/cacheGraph.ts"
 
-const TypeId = "~@specter/core/Cache" as const
+const TypeId = "~@specter-runtime/core/Cache" as const
 
 /**
  * The payload of a cache's `invalidated` event: which cache, which key (`None`
@@ -229,7 +229,7 @@ export interface LookupCache<K, A, E = never> extends Cache<K, A, E> {
  * @since 0.1.0
  * @category services
  */
-export class Caches extends Context.Service<Caches, graph.Graph>()("@specter/core/Caches") {}
+export class Caches extends Context.Service<Caches, graph.Graph>()("@specter-runtime/core/Caches") {}
 
 /**
  * A `Layer` providing an empty `Caches`.

@@ -40,7 +40,7 @@ import { typeName } from "./internal/fieldMessages.ts"
 
 export { toValidationError, validate, ValidationError } from "./Validation.ts"
 
-const TypeId = "~@specter/core/Field" as const
+const TypeId = "~@specter-runtime/core/Field" as const
 
 /**
  * One declared field: an Effect Schema from any input to `T`, whose canonical (JSON)

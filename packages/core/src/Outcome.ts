@@ -16,7 +16,7 @@
 import { Data, Effect } from "effect"
 import * as Answer from "./Answer.ts"
 
-const TypeId = "~@specter/core/Outcome" as const
+const TypeId = "~@specter-runtime/core/Outcome" as const
 
 /**
  * @since 0.1.0

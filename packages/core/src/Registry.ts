@@ -22,7 +22,7 @@
  */
 import { Context, Data, Deferred, Duration, Effect, Layer, Option, type Scope } from "effect"
 
-const KeyTypeId = "~@specter/core/Registry/Key" as const
+const KeyTypeId = "~@specter-runtime/core/Registry/Key" as const
 
 /**
  * A registry key for values of type `A`. Two keys with the same name address the
@@ -143,7 +143,7 @@ export class Registry extends Context.Service<Registry, {
   readonly waitFor: <A>(key: Key<A>, timeout: Duration.Input) => Effect.Effect<A, WaitTimeout | RegistryCleared>
   /** Removes every registration and fails every pending `waitFor` with `RegistryCleared`. */
   readonly clear: Effect.Effect<void>
-}>()("@specter/core/Registry") {}
+}>()("@specter-runtime/core/Registry") {}
 
 interface Entry {
   readonly value: unknown

@@ -85,7 +85,7 @@ export class ServiceManager extends Context.Service<ServiceManager, {
   readonly services: Effect.Effect<ReadonlyArray<Managed>>
   /** The health of every listed service, by name, in start order. */
   readonly health: Effect.Effect<Readonly<Record<string, ServiceHealth>>>
-}>()("@specter/core/ServiceManager") {}
+}>()("@specter-runtime/core/ServiceManager") {}
 
 /**
  * Builds an empty directory.

@@ -1,5 +1,5 @@
 /**
- * @specter/core: the Specter runtime without HTTP.
+ * @specter-runtime/core: the Specter runtime without HTTP.
  *
  * @since 0.1.0
  */

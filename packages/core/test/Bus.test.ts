@@ -11,9 +11,9 @@
  * BUS-13 (a non-callable listener is a type error), and events named by bare
  * strings (an event is a typed value made by `Bus.event`).
  */
-import { TestLogger } from "@specter/testing"
+import { TestLogger } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus } from "@specter/core"
+import { Bus } from "@specter-runtime/core"
 import { Chunk, Deferred, Effect, Exit, Fiber, Layer, Metric, Schema, Scope, Stream } from "effect"
 
 const Ping = Bus.event<number>("ping")

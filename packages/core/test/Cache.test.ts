@@ -25,10 +25,10 @@
  * - Weakness 2: a cycle can only be declared through an event named after a cache
  *   made later (a cache can only depend on caches that exist); it is refused then.
  *
- * TestLogger is imported from its file, not from `@specter/testing`, whose index
- * pulls in all of `@specter/core`.
+ * TestLogger is imported from its file, not from `@specter-runtime/testing`, whose index
+ * pulls in all of `@specter-runtime/core`.
  */
-import { TestLogger } from "@specter/testing"
+import { TestLogger } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Data, Deferred, Effect, Exit, Fiber, Layer, Option, Queue, Scope } from "effect"
 import { TestClock } from "effect/testing"

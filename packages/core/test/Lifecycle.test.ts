@@ -2,9 +2,9 @@
  * Nothing outlives its owner: starting and stopping many services with every kind
  * of owned resource leaves no fiber, timer or listener behind (weaknesses 13–16).
  */
-import { TestSpecter } from "@specter/testing"
+import { TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Service, ServiceManager, Store } from "@specter/core"
+import { Bus, Service, ServiceManager, Store } from "@specter-runtime/core"
 import { Context, Effect, Exit, Layer, Metric, Scope } from "effect"
 import { TestClock } from "effect/testing"
 

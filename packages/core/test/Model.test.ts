@@ -21,9 +21,9 @@
  * - MOD-22: destroy resets to the initial state (for an initial `{}`, empty).
  * - The owner is the calling `Scope` (weakness 24), so an invalid owner is a type error.
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Model } from "@specter/core"
+import { Bus, Model } from "@specter-runtime/core"
 import { Cause, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
 import { startIn } from "./helpers.ts"
 

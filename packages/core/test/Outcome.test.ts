@@ -4,9 +4,9 @@
  *
  * Not ported: OP-05 (an Operation without `perform` is a type error).
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Field, Operation, Outcome } from "@specter/core"
+import { Field, Operation, Outcome } from "@specter-runtime/core"
 import { Effect, Exit } from "effect"
 
 describe("Outcome", () => {

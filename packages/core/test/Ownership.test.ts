@@ -13,9 +13,9 @@
  *   scope (`Effect.acquireRelease` asks for the release).
  * What is left to prove is below.
  */
-import { TestSpecter } from "@specter/testing"
+import { TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Store, Watcher } from "@specter/core"
+import { Store, Watcher } from "@specter-runtime/core"
 import { Effect, Exit, Fiber, Ref, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { recorder, startIn } from "./helpers.ts"

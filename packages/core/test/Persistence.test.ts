@@ -8,9 +8,9 @@
  * checks of §11–12 here; each test is named after the behaviour it proves. The
  * record layout (`persist: { entry }`) is tested at the end.
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Model, Persistence, Store } from "@specter/core"
+import { Model, Persistence, Store } from "@specter-runtime/core"
 import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Schema, Scope } from "effect"
 import { KeyValueStore } from "effect/persistence"
 import { spawn } from "node:child_process"

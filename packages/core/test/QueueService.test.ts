@@ -7,9 +7,9 @@
  * added after it), QS-12 (restart: a queue is a Layer; a durable queue that
  * survives restarts is the cluster package's job).
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, QueueService } from "@specter/core"
+import { Bus, QueueService } from "@specter-runtime/core"
 import { Context, Deferred, Effect, Exit, Fiber, Metric, Option, Schedule, Schema, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 

@@ -19,9 +19,9 @@
  * as everywhere in Effect (a run that must finish is `Effect.uninterruptible`).
  * State (SVC-26..34), health (SVC-39) and emit (SVC-41) are in ServiceState.test.ts.
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Service } from "@specter/core"
+import { Bus, Service } from "@specter-runtime/core"
 import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Ref, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { healthOf, recorder, startIn } from "./helpers.ts"

@@ -8,9 +8,9 @@
  * copy"): a state here is frozen and shared, so no subscriber can change what
  * another sees.
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Service, Store } from "@specter/core"
+import { Bus, Service, Store } from "@specter-runtime/core"
 import { Effect, Exit, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { healthOf, startIn } from "./helpers.ts"

@@ -22,9 +22,9 @@
  * - STO-18: there is no `access(reader)`: `get()` takes no lock, so a reader is
  *   `Effect.map(store.get(), reader)`, and a non-callable reader is a type error.
  */
-import { TestLogger, TestSpecter } from "@specter/testing"
+import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Store } from "@specter/core"
+import { Bus, Store } from "@specter-runtime/core"
 import { Cause, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
 import { startIn } from "./helpers.ts"
 

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the Service tests.
  */
-import { Service, ServiceManager } from "@specter/core"
+import { Service, ServiceManager } from "@specter-runtime/core"
 import { Context, Effect, Layer, Scope } from "effect"
 
 /**

@@ -3,7 +3,7 @@
  * frames, one envelope per frame. The Schemas below are the contract; the server
  * decodes client frames and encodes server frames with this module, and the
  * client imports the types (`import type { SocketProtocol } from
- * "@specter/protocol"`, zero runtime bytes).
+ * "@specter-runtime/protocol"`, zero runtime bytes).
  *
  * Client → server (`ClientFrame`):
  * - `{"type":"hello","route":"/page"}` (optional): answered with `ready`.

@@ -1,5 +1,5 @@
 /**
- * @specter/protocol: the wire format of Specter's socket endpoint, shared by the
+ * @specter-runtime/protocol: the wire format of Specter's socket endpoint, shared by the
  * server (which decodes and encodes with it) and the client (which imports its
  * types only). Depends on `effect` alone.
  *

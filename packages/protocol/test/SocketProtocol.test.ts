@@ -4,7 +4,7 @@
  * with the Schema) and its encoding of server frames.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SocketProtocol } from "@specter/protocol"
+import { SocketProtocol } from "@specter-runtime/protocol"
 import { Arbitrary, Effect, Result, Schema } from "effect"
 
 const { decode } = SocketProtocol

@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Specter } from "@specter/core"
+import { Specter } from "@specter-runtime/core"
 import { Cause, Data, type Duration, Effect, Exit, Layer, Logger, type Runtime } from "effect"
 import { type HttpRouter, type HttpServer } from "effect/http"
 import * as Health from "./Health.ts"
@@ -95,7 +95,7 @@ export class StartupError extends Data.TaggedError("StartupError")<{ readonly me
 
 /**
  * The application `app` served on the Node HTTP server of `options`, without
- * running it: for tests (`@specter/testing/server` builds it on a random port) and
+ * running it: for tests (`@specter-runtime/testing/server` builds it on a random port) and
  * for embedding. Its outputs include the runtime and the `HttpServer` (for its
  * bound address).
  *

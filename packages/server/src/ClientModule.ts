@@ -1,5 +1,5 @@
 /**
- * Serves the `@specter/client` package to browsers as ES modules, with the
+ * Serves the `@specter-runtime/client` package to browsers as ES modules, with the
  * TypeScript types stripped, so a page can `import { connect } from
  * "/specter/client/index.ts"` without a bundler. Only files of the client
  * package are served; anything else is a 404.
@@ -13,7 +13,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as HttpError from "./HttpError.ts"
 
-const root = dirname(fileURLToPath(import.meta.resolve("@specter/client")))
+const root = dirname(fileURLToPath(import.meta.resolve("@specter-runtime/client")))
 
 /** A module path inside the package: word characters, optional sub-directories, `.ts`. */
 const MODULE = /^(?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_-]+\.ts$/

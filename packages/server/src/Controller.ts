@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { Service } from "@specter/core"
+import { Service } from "@specter-runtime/core"
 import { Effect, type Layer, Schema, type Scope } from "effect"
 import type { HttpRouter } from "effect/http"
 import * as Handler from "./Handler.ts"

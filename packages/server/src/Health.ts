@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { ServiceManager } from "@specter/core"
+import { ServiceManager } from "@specter-runtime/core"
 import { Context, Effect, Layer, SubscriptionRef } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { SocketServer } from "./SocketServer.ts"
@@ -35,7 +35,7 @@ export type Phase = "starting" | "ready" | "stopping"
  */
 export class Readiness extends Context.Service<Readiness, {
   readonly phase: SubscriptionRef.SubscriptionRef<Phase>
-}>()("@specter/server/Readiness") {
+}>()("@specter-runtime/server/Readiness") {
   /** A fresh readiness, `starting`. */
   static readonly layer: Layer.Layer<Readiness> = Layer.effect(
     Readiness,

@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Answer } from "@specter/core"
+import { Answer } from "@specter-runtime/core"
 import { Data, type LogLevel } from "effect"
 
 /**

@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import type { SocketProtocol } from "@specter/protocol"
+import type { SocketProtocol } from "@specter-runtime/protocol"
 import { type Cause, Context, Data, Effect, Layer, type Schema, type Scope } from "effect"
 import * as internal from "./internal/socketIngress.ts"
 import type { Session } from "./SocketSession.ts"
@@ -170,7 +170,7 @@ export class SocketIngress extends Context.Service<SocketIngress, {
   readonly events: () => ReadonlyArray<string>
   /** Handlers of `event`, or of all events. */
   readonly count: (event?: string) => number
-}>()("@specter/server/SocketIngress") {}
+}>()("@specter-runtime/server/SocketIngress") {}
 
 /**
  * Builds an empty ingress in the calling scope; when the scope closes every

@@ -17,8 +17,8 @@
  *
  * @since 0.1.0
  */
-import { Bus } from "@specter/core"
-import { SocketProtocol } from "@specter/protocol"
+import { Bus } from "@specter-runtime/core"
+import { SocketProtocol } from "@specter-runtime/protocol"
 import { Context, Deferred, Effect, Layer, Result, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { Socket } from "effect/socket"
@@ -88,7 +88,7 @@ export class SocketServer extends Context.Service<SocketServer, {
    * closing the calling scope interrupts them.
    */
   readonly serve: (socket: Socket.Socket) => Effect.Effect<void, never, Scope.Scope>
-}>()("@specter/server/SocketServer") {}
+}>()("@specter-runtime/server/SocketServer") {}
 
 /**
  * Options of the socket server.

@@ -1,12 +1,12 @@
 /**
- * @specter/server: HTTP routes, the socket protocol, controllers and the app
- * entry, on top of `@specter/core` (re-exported, so applications import from one
+ * @specter-runtime/server: HTTP routes, the socket protocol, controllers and the app
+ * entry, on top of `@specter-runtime/core` (re-exported, so applications import from one
  * place).
  *
  * @since 0.1.0
  */
-export * from "@specter/core"
-export { SocketProtocol } from "@specter/protocol"
+export * from "@specter-runtime/core"
+export { SocketProtocol } from "@specter-runtime/protocol"
 export * as App from "./App.ts"
 export * as Body from "./Body.ts"
 export * as ClientModule from "./ClientModule.ts"

@@ -12,8 +12,8 @@
  * MGR-05, MGR-10 and MGR-11 (controllers' routes and events) are in Controller.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { App, Registry, Service, ServiceManager, SocketIngress } from "@specter/server"
-import * as TestServer from "@specter/testing/server"
+import { App, Registry, Service, ServiceManager, SocketIngress } from "@specter-runtime/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Logger, Scope } from "effect"
 import { createServer } from "node:net"
 

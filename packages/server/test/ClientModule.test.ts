@@ -2,8 +2,8 @@
  * The client package served to browsers as ES modules, types stripped.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { ClientModule } from "@specter/server"
-import * as TestServer from "@specter/testing/server"
+import { ClientModule } from "@specter-runtime/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Effect, Layer } from "effect"
 
 const get = (path: string) =>

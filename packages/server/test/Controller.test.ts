@@ -13,8 +13,8 @@
  *   missing one is a compile error.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Controller, Field, Registry, Route, Service, SocketIngress, Store } from "@specter/server"
-import * as TestServer from "@specter/testing/server"
+import { Controller, Field, Registry, Route, Service, SocketIngress, Store } from "@specter-runtime/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Logger, Scope, Stream } from "effect"
 
 const quiet = Logger.layer([])

@@ -10,10 +10,10 @@
  * had, RTR-04 and RTR-05, moved there). The tests here are the envelope's own.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Answer, Field, QueueService } from "@specter/core"
-import { Controller } from "@specter/server"
-import { TestLogger } from "@specter/testing"
-import * as TestServer from "@specter/testing/server"
+import { Answer, Field, QueueService } from "@specter-runtime/core"
+import { Controller } from "@specter-runtime/server"
+import { TestLogger } from "@specter-runtime/testing"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Context, Effect, Layer, Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 import * as HttpError from "../src/HttpError.ts"

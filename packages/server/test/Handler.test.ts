@@ -16,7 +16,7 @@
  * HDL-07 and HDL-10 are ported as what replaces them, named "(changed)".
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SocketIngress, type Session } from "@specter/server"
+import { SocketIngress, type Session } from "@specter-runtime/server"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as Handler from "../src/Handler.ts"
 

@@ -14,8 +14,8 @@
  * - HTTP-07: the default message is the envelope's "internal server error".
  */
 import { assert, describe, it, layer } from "@effect/vitest"
-import { TestLogger } from "@specter/testing"
-import * as TestServer from "@specter/testing/server"
+import { TestLogger } from "@specter-runtime/testing"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Effect, Exit, Layer } from "effect"
 import * as Body from "../src/Body.ts"
 import * as HttpError from "../src/HttpError.ts"

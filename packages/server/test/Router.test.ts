@@ -21,8 +21,8 @@
  *   on `Router.layer([needsAService])` below.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Field, Outcome } from "@specter/core"
-import * as TestServer from "@specter/testing/server"
+import { Field, Outcome } from "@specter-runtime/core"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as HttpError from "../src/HttpError.ts"

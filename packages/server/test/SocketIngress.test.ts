@@ -15,8 +15,8 @@
  *   over its services; this is a type error, not a test.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SocketIngress, type Session } from "@specter/server"
-import { TestLogger } from "@specter/testing"
+import { SocketIngress, type Session } from "@specter-runtime/server"
+import { TestLogger } from "@specter-runtime/testing"
 import { Effect, Exit, Layer, Scope } from "effect"
 
 const session: Session = {

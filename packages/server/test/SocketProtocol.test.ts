@@ -6,8 +6,8 @@
  * SocketIngress.test.ts; INT-04 is here, end to end.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { Bus, Field, HttpError, Outcome, SocketIngress, SocketServer } from "@specter/server"
-import * as TestServer from "@specter/testing/server"
+import { Bus, Field, HttpError, Outcome, SocketIngress, SocketServer } from "@specter-runtime/server"
+import * as TestServer from "@specter-runtime/testing/server"
 import { Deferred, Effect, Exit, Layer, Scope, Stream } from "effect"
 import * as Handler from "../src/Handler.ts"
 

@@ -42,7 +42,7 @@ export class TestLogger extends Context.Service<TestLogger, {
   /** The entries at `level`. */
   readonly at: (level: string) => ReadonlyArray<Entry>
   readonly clear: () => void
-}>()("@specter/testing/TestLogger") {}
+}>()("@specter-runtime/testing/TestLogger") {}
 
 const text = (part: unknown): string => (typeof part === "string" ? part : JSON.stringify(part) ?? String(part))
 

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Specter } from "@specter/core"
+import { Specter } from "@specter-runtime/core"
 import { Layer } from "effect"
 import * as TestLogger from "./TestLogger.ts"
 

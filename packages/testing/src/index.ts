@@ -1,6 +1,6 @@
 /**
- * @specter/testing: test layers and helpers for Specter applications.
- * Socket helpers live in `@specter/testing/server`.
+ * @specter-runtime/testing: test layers and helpers for Specter applications.
+ * Socket helpers live in `@specter-runtime/testing/server`.
  *
  * @since 0.1.0
  */

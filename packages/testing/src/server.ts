@@ -1,5 +1,5 @@
 /**
- * @specter/testing/server: run an application on a real HTTP server on a random
+ * @specter-runtime/testing/server: run an application on a real HTTP server on a random
  * port, and talk to it with real HTTP requests and a real WebSocket client.
  *
  * ```ts
@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { App } from "@specter/server"
+import { App } from "@specter-runtime/server"
 import { Data, Deferred, type Duration, Effect, Layer, type Scope } from "effect"
 import { FetchHttpClient, HttpServer } from "effect/http"
 import WebSocket from "ws"

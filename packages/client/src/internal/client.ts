@@ -24,7 +24,7 @@ const noop = (): void => {}
 export const makeClient = (target: string, options: ConnectOptions): SocketClient => {
   const WebSocketImpl = options.WebSocket ?? (globalThis as { readonly WebSocket?: WebSocketConstructor }).WebSocket
   if (WebSocketImpl === undefined) {
-    throw new TypeError("@specter/client: no global WebSocket; pass options.WebSocket (e.g. the ws package)")
+    throw new TypeError("@specter-runtime/client: no global WebSocket; pass options.WebSocket (e.g. the ws package)")
   }
   const ackTimeout = options.ackTimeout ?? 10_000
   const maxQueue = options.maxQueue ?? 1000
@@ -67,7 +67,7 @@ export const makeClient = (target: string, options: ConnectOptions): SocketClien
   const dispatch = (data: unknown): void => {
     const frame = decodeFrame(data)
     if (frame === undefined) {
-      console.error("[@specter/client] ignored a frame that is not a server envelope", data)
+      console.error("[@specter-runtime/client] ignored a frame that is not a server envelope", data)
       return
     }
     switch (frame.type) {
@@ -85,7 +85,7 @@ export const makeClient = (target: string, options: ConnectOptions): SocketClien
         if (frame.id !== undefined && pending.reject(frame.id, new SocketAckError(frame.code, frame.message))) return
         const error: ErrorFrame = { type: "error", code: frame.code, message: frame.message }
         if (errorListeners.size > 0) errorListeners.emit(error)
-        else console.error(`[@specter/client] server error ${error.code}: ${error.message}`)
+        else console.error(`[@specter-runtime/client] server error ${error.code}: ${error.message}`)
         return
       }
     }
@@ -147,7 +147,7 @@ export const makeClient = (target: string, options: ConnectOptions): SocketClien
     try {
       open()
     } catch (error) {
-      console.error("[@specter/client] could not open a WebSocket", error)
+      console.error("[@specter-runtime/client] could not open a WebSocket", error)
       dropped()
     }
   }

@@ -39,7 +39,7 @@ export const makeListeners = <A>(label: string): Listeners<A> => {
         try {
           listener(value)
         } catch (error) {
-          console.error(`[@specter/client] a ${label} handler threw`, error)
+          console.error(`[@specter-runtime/client] a ${label} handler threw`, error)
         }
       }
     }

@@ -92,13 +92,13 @@ export interface Frame {
 }
 
 /** The lookups the current fiber runs inside (to detect a compute reading its own key). */
-export const LookupStack = Context.Reference<ReadonlyArray<Frame>>("@specter/core/Cache/LookupStack", {
+export const LookupStack = Context.Reference<ReadonlyArray<Frame>>("@specter-runtime/core/Cache/LookupStack", {
   defaultValue: () => []
 })
 
 /** The compute `getOrCompute` asks the cache's lookup to run for its key on a miss. */
 export const PendingCompute = Context.Reference<(Frame & { readonly compute: Effect.Effect<unknown, unknown> }) | undefined>(
-  "@specter/core/Cache/PendingCompute",
+  "@specter-runtime/core/Cache/PendingCompute",
   { defaultValue: () => undefined }
 )
 

@@ -26,11 +26,11 @@ import { absent, isAbsent, type Issue, run, type Spec } from "./field.ts"
 import * as Messages from "./fieldMessages.ts"
 
 /** Key annotation of a struct field: `{ label }`. A label-less issue below it is about that field. */
-export const FIELD = "~@specter/core/Field"
+export const FIELD = "~@specter-runtime/core/Field"
 /** Marks an issue (or check) whose message is a tail that takes the field's label in front. */
-export const TAIL = "~@specter/core/Field/tail"
+export const TAIL = "~@specter-runtime/core/Field/tail"
 /** Annotation of a `Field.struct`: `{ strict }`. */
-export const STRUCT = "~@specter/core/Field/struct"
+export const STRUCT = "~@specter-runtime/core/Field/struct"
 
 const tail = (message: string) => ({ message, [TAIL]: true })
 

@@ -11,7 +11,7 @@
  */
 import { Effect, Metric, PubSub, Stream } from "effect"
 
-const End: unique symbol = Symbol.for("@specter/core/ManagedProcess/End")
+const End: unique symbol = Symbol.for("@specter-runtime/core/ManagedProcess/End")
 type End = typeof End
 
 export class Output<A> {

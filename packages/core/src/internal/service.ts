@@ -44,7 +44,7 @@ export class ServiceRecord implements Managed {
 }
 
 /** The service whose `make` is running, for the helpers of `Service`. */
-export const CurrentService = Context.Reference<ServiceRecord | undefined>("@specter/core/Service/CurrentService", {
+export const CurrentService = Context.Reference<ServiceRecord | undefined>("@specter-runtime/core/Service/CurrentService", {
   defaultValue: () => undefined
 })
 

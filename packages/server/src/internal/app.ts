@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Specter } from "@specter/core"
+import { Specter } from "@specter-runtime/core"
 import { ByteSize, Config, type Duration, Effect, Layer, Option } from "effect"
 import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server, STATUS_CODES } from "node:http"

@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { Answer, Field, Outcome } from "@specter/core"
+import { Answer, Field, Outcome } from "@specter-runtime/core"
 import { Cause, Effect, Option, Schema } from "effect"
 import { HttpServerError } from "effect/http"
 

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Answer, Outcome } from "@specter/core"
+import { Answer, Outcome } from "@specter-runtime/core"
 import { Cause, Effect, Option } from "effect"
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpError } from "../HttpError.ts"

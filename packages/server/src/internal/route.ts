@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Answer, Field } from "@specter/core"
+import { Answer, Field } from "@specter-runtime/core"
 import { Context, Effect, type Schema } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { answerFailure, respond } from "./response.ts"

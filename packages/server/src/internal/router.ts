@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { Answer } from "@specter/core"
+import { Answer } from "@specter-runtime/core"
 import { Cause, Data, Effect, type Scope } from "effect"
 import { FindMyWay, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { answerFailure } from "./response.ts"

@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import { Field, Outcome } from "@specter/core"
-import { SocketProtocol } from "@specter/protocol"
+import { Field, Outcome } from "@specter-runtime/core"
+import { SocketProtocol } from "@specter-runtime/protocol"
 import { Cause, Effect, Exit, type Schema, Scope } from "effect"
 import type {
   Dispatch,

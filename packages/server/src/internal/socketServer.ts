@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { SocketProtocol } from "@specter/protocol"
+import { SocketProtocol } from "@specter-runtime/protocol"
 import { Deferred, Effect, FiberSet, Result, Semaphore, type Scope } from "effect"
 import { Socket } from "effect/socket"
 import type { Dispatch, SocketIngress } from "../SocketIngress.ts"

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { SocketProtocol } from "@specter/protocol"
+import { SocketProtocol } from "@specter-runtime/protocol"
 import { Deferred, Effect, Result } from "effect"
 import { Socket } from "effect/socket"
 import { randomUUID } from "node:crypto"
