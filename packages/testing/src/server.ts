@@ -19,7 +19,7 @@
  */
 import { App } from "@specter-runtime/server"
 import { Data, Deferred, type Duration, Effect, Layer, type Scope } from "effect"
-import { FetchHttpClient, HttpServer } from "effect/http"
+import { FetchHttpClient, type HttpClient, HttpServer } from "effect/http"
 import WebSocket from "ws"
 import { Inbox } from "./internal/testSocket.ts"
 
@@ -30,7 +30,10 @@ import { Inbox } from "./internal/testSocket.ts"
  * @since 0.1.0
  * @category layers
  */
-export const layer = <ROut, E, RIn extends App.Provided | App.RouteMarkers>(app: Layer.Layer<ROut, E, RIn>, options: App.Options = {}) =>
+export const layer = <ROut, E, RIn extends App.Provided | App.RouteMarkers>(
+  app: Layer.Layer<ROut, E, RIn>,
+  options: App.Options = {}
+): Layer.Layer<HttpClient.HttpClient | Layer.Success<ReturnType<typeof App.layer<ROut, E, RIn>>>, Layer.Error<ReturnType<typeof App.layer<ROut, E, RIn>>>> =>
   HttpServer.layerTestClient.pipe(
     Layer.provide(FetchHttpClient.layer),
     Layer.provideMerge(App.layer(app, { logRequests: false, ...options, port: 0, host: "127.0.0.1" }))
