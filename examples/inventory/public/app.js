@@ -1,12 +1,12 @@
 // The page: items, the clock, the server's load average and a helper process's
 // output, live over the Specter socket, through the client package, which the
 // server hands out as browser modules.
-import { connect } from "/specter/client/index.ts"
+import { connect } from "/specter/client.js"
 
 const $ = (id) => document.getElementById(id)
 const client = connect(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`, { route: location.pathname })
 
-client.onStatus((status) => { $("status").textContent = status })
+client.onStatus((status) => { $("status").textContent = status.state })
 client.join("items")
 
 const cell = (text) => {
@@ -34,7 +34,7 @@ const render = (items) => {
 client.on("items:changed", ({ items }) => render(items))
 // Load the list on every (re)connect: changes made while the page was offline are not pushed again.
 const loadItems = () => fetch("/api/items").then((res) => res.json()).then(({ items }) => render(items))
-client.onStatus((status) => { if (status === "open") loadItems() })
+client.onStatus((status) => { if (status.state === "open") loadItems() })
 client.on("clock:tick", ({ now, ticks }) => {
   $("clock").textContent = new Date(now).toLocaleTimeString()
   $("ticks").textContent = String(ticks)

@@ -28,9 +28,9 @@ const startServer = (port: number) =>
 /** Listens from the moment it is called (not when the Effect runs), so nothing is missed. */
 const status = (client: SocketClient, wanted: string) => {
   const reached = new Promise<void>((resolve) => {
-    if (client.status === wanted) return resolve()
+    if (client.status.state === wanted) return resolve()
     const off = client.onStatus((s) => {
-      if (s === wanted) {
+      if (s.state === wanted) {
         off()
         resolve()
       }
@@ -66,7 +66,7 @@ describe("client against the server", () => {
       const rejected: any = yield* Effect.promise(() => client.emit("items:add", { quantity: 1 }).catch((e) => e))
       assert.deepStrictEqual([rejected.code, Object.keys(rejected.fields)], ["validation", ["name"]])
 
-      const closed = status(client, "closed")
+      const closed = status(client, "reconnecting")
       yield* Scope.close(server, Exit.void)
       yield* closed
       const offline = client.emit("items:add", { name: "queued while offline", quantity: 2 })

@@ -19,6 +19,22 @@ describe("events and session", () => {
     expect(client.sid).toBe("s-1")
   })
 
+  it("onReady gets the sid of the ready frame of every connection, when sid is set", async () => {
+    const server = await h.server({ sid: "s" })
+    const client = h.client(server.url)
+    const seen: Array<[string, string | undefined]> = []
+    const second = new Promise<void>((resolve) =>
+      client.onReady((sid) => {
+        seen.push([sid, client.sid])
+        if (seen.length === 2) resolve()
+      }))
+    await statusIs(client, "open")
+    await client.emit("ping") // acked after ready: the first sid is in
+    server.dropAll()
+    await second
+    expect(seen).toEqual([["s-1", "s-1"], ["s-2", "s-2"]])
+  })
+
   it("hello is sent without a route when none is given", async () => {
     const server = await h.server()
     h.client(server.url)

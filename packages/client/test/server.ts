@@ -95,16 +95,20 @@ export const startServer = (options: ServerOptions = {}): Promise<TestServer> =>
     })
   })
 
-/** Resolves when `client.status` is (or becomes) `status`. */
-export const statusIs = (client: SocketClient, status: Status): Promise<void> =>
+/** Resolves with the status when `client.status` matches (or comes to match) `match`. */
+export const statusWhere = (client: SocketClient, match: (status: Status) => boolean): Promise<Status> =>
   new Promise((resolve) => {
-    if (client.status === status) return resolve()
+    if (match(client.status)) return resolve(client.status)
     const off = client.onStatus((next) => {
-      if (next !== status) return
+      if (!match(next)) return
       off()
-      resolve()
+      resolve(next)
     })
   })
+
+/** Resolves with the status when `client.status` is (or comes to be) in `state`. */
+export const statusIs = <S extends Status["state"]>(client: SocketClient, state: S) =>
+  statusWhere(client, (status) => status.state === state) as Promise<Extract<Status, { readonly state: S }>>
 
 /** Resolves with the code of the `SocketAckError` the promise rejects with; fails if it resolves. */
 export const rejectionCode = (promise: Promise<unknown>): Promise<unknown> =>

@@ -27,7 +27,7 @@ describe("topics", () => {
     client.leave("room:2")
     await client.emit("marker")
     server.dropAll()
-    await statusIs(client, "closed")
+    await statusIs(client, "reconnecting")
     await statusIs(client, "open")
     await client.emit("after")
     const second = server.frames.slice(server.frames.findLastIndex((f) => f.type === "hello"))

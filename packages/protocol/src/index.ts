@@ -5,4 +5,5 @@
  *
  * @since 0.1.0
  */
+export * as SocketApi from "./SocketApi.ts"
 export * as SocketProtocol from "./SocketProtocol.ts"

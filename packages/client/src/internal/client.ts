@@ -1,246 +1,105 @@
 /**
- * The implementation behind `connect`: socket lifecycle, frame dispatch, offline
- * queue and reconnect timer. The public contract is documented in `Client.ts`.
+ * The implementation behind `connect`: a `Connection` (the socket, its reconnects
+ * and the status), an `Outbox` (emits, the offline queue), an `Inbox` (server
+ * frames) and the joined topics, wired together. The public contract is
+ * documented in `Client.ts`.
  *
  * @internal
  */
 import { makeBackoff } from "../Backoff.ts"
-import type { ConnectOptions, SocketClient, Status } from "../Client.ts"
-import { decodeFrame, encodeFrame, type ClientFrame, type ErrorFrame } from "../Protocol.ts"
-import { SocketAckError } from "../SocketAckError.ts"
-import { OPEN, type WebSocketConstructor, type WebSocketLike } from "../WebSocketLike.ts"
-import { makeListeners, type Listeners } from "./listeners.ts"
-import { makePendingAcks, type Ack } from "./pending.ts"
+import type { ConnectOptions, SocketClient, Untyped } from "../Client.ts"
+import { encodeFrame } from "../Protocol.ts"
+import type { WebSocketConstructor } from "../WebSocketLike.ts"
+import { Connection } from "./connection.ts"
+import { Inbox } from "./inbox.ts"
+import { Outbox } from "./outbox.ts"
+import { makePendingAcks } from "./pending.ts"
 
-interface Queued {
-  readonly frame: string
-  readonly id: number | undefined
-  readonly ack: Ack | undefined
+interface Parts {
+  readonly connection: Connection
+  readonly inbox: Inbox
+  readonly outbox: Outbox
+  /** The topics to be in: joined on every open until left. */
+  readonly topics: Set<string>
 }
 
-const noop = (): void => {}
+const topicFrame = (action: "join" | "leave", topic: string): string => encodeFrame({ type: "topic", action, topic })
 
-/** @internal */
-export const makeClient = (target: string, options: ConnectOptions): SocketClient => {
-  const WebSocketImpl = options.WebSocket ?? (globalThis as { readonly WebSocket?: WebSocketConstructor }).WebSocket
-  if (WebSocketImpl === undefined) {
+const webSocketOf = (options: ConnectOptions): WebSocketConstructor => {
+  const WebSocket = options.WebSocket ?? (globalThis as { readonly WebSocket?: WebSocketConstructor }).WebSocket
+  if (WebSocket === undefined) {
     throw new TypeError("@specter-runtime/client: no global WebSocket; pass options.WebSocket (e.g. the ws package)")
   }
-  const ackTimeout = options.ackTimeout ?? 10_000
-  const maxQueue = options.maxQueue ?? 1000
+  return WebSocket
+}
+
+/** Builds the parts; on every open the hello goes first, then the joins, then the queue. */
+const wire = (target: string, options: ConnectOptions): Parts => {
+  const hello = encodeFrame(options.route === undefined ? { type: "hello" } : { type: "hello", route: options.route })
   const backoff = options.reconnect === false ? undefined : makeBackoff(options.reconnect ?? {})
-  const hello: ClientFrame = options.route === undefined ? { type: "hello" } : { type: "hello", route: options.route }
-
-  let socket: WebSocketLike | undefined
-  let status: Status = "connecting"
-  let sid: string | undefined
-  let closed = false
-  let reconnectTimer: ReturnType<typeof setTimeout> | undefined
-  let nextId = 1
-  const topics = new Set<string>()
-  const queue: Array<Queued> = []
   const pending = makePendingAcks()
-  const handlers = new Map<string, Listeners<unknown>>()
-  const statusListeners = makeListeners<Status>("status")
-  const errorListeners = makeListeners<ErrorFrame>("error")
-
-  const setStatus = (next: Status): void => {
-    if (status === next) return
-    status = next
-    statusListeners.emit(next)
-  }
-
-  /** Writes one frame on the current socket; `false` when it is not open. */
-  const transmit = (frame: string): boolean => {
-    if (socket === undefined || socket.readyState !== OPEN) return false
-    try {
-      socket.send(frame)
-      return true
-    } catch {
-      return false
+  const inbox = new Inbox(pending)
+  const topics = new Set<string>()
+  const connection: Connection = new Connection(target, webSocketOf(options), backoff, {
+    opened: () => {
+      connection.transmit(hello)
+      for (const topic of topics) connection.transmit(topicFrame("join", topic))
+      outbox.flush()
+    },
+    message: (data) => inbox.receive(data),
+    dropped: () => {
+      inbox.sid = undefined
+      outbox.disconnected()
+    },
+    closed: () => {
+      inbox.sid = undefined
+      outbox.close()
     }
-  }
+  })
+  const outbox = new Outbox(
+    { isOpen: () => connection.status.state === "open", transmit: (frame) => connection.transmit(frame) },
+    pending,
+    { ackTimeout: options.ackTimeout ?? 10_000, maxQueue: options.maxQueue ?? 1000 }
+  )
+  return { connection, inbox, outbox, topics }
+}
 
-  const topicFrame = (action: "join" | "leave", topic: string): string =>
-    encodeFrame({ type: "topic", action, topic })
+/** @internal A client as the implementation sees it: every name a string, every payload `unknown`. */
+export type ClientImpl = Omit<SocketClient<Untyped>, "emit" | "send" | "call"> & {
+  readonly emit: (event: string, payload?: unknown) => Promise<unknown>
+  readonly send: (event: string, payload?: unknown) => boolean
+  readonly call: (action: string, payload?: unknown) => Promise<unknown>
+}
 
-  const dispatch = (data: unknown): void => {
-    const frame = decodeFrame(data)
-    if (frame === undefined) {
-      console.error("[@specter-runtime/client] ignored a frame that is not a server envelope", data)
-      return
-    }
-    switch (frame.type) {
-      case "ready":
-        sid = frame.sid
-        return
-      case "ack":
-        if (frame.ok) pending.resolve(frame.id, frame.payload)
-        else pending.reject(frame.id, new SocketAckError(frame.error.code, frame.error.message, frame.error.fields))
-        return
-      case "event":
-        handlers.get(frame.event)?.emit(frame.payload)
-        return
-      case "error": {
-        if (frame.id !== undefined && pending.reject(frame.id, new SocketAckError(frame.code, frame.message))) return
-        const error: ErrorFrame = { type: "error", code: frame.code, message: frame.message }
-        if (errorListeners.size > 0) errorListeners.emit(error)
-        else console.error(`[@specter-runtime/client] server error ${error.code}: ${error.message}`)
-        return
-      }
-    }
-  }
-
-  const rejectQueue = (): void => {
-    for (const entry of queue.splice(0)) {
-      entry.ack?.reject(new SocketAckError("closed", `"${entry.ack.event}": the client was closed before it was sent`))
-    }
-  }
-
-  const opened = (): void => {
-    backoff?.reset()
-    transmit(encodeFrame(hello))
-    for (const topic of topics) transmit(topicFrame("join", topic))
-    while (queue.length > 0) {
-      const entry = queue[0]
-      if (entry === undefined || !transmit(entry.frame)) break
-      queue.shift()
-      if (entry.id !== undefined && entry.ack !== undefined) pending.add(entry.id, entry.ack, ackTimeout)
-    }
-    setStatus("open")
-  }
-
-  const dropped = (): void => {
-    socket = undefined
-    sid = undefined
-    pending.rejectAll("disconnected", "the connection dropped before the ack arrived")
-    if (backoff === undefined) {
-      closed = true
-      rejectQueue()
-    }
-    setStatus("closed")
-    // A status listener may have called close().
-    if (closed || backoff === undefined) return
-    reconnectTimer = setTimeout(reconnect, backoff.next())
-  }
-
-  const open = (): void => {
-    setStatus("connecting")
-    const ws = new WebSocketImpl(target)
-    socket = ws
-    ws.onopen = () => {
-      if (socket === ws) opened()
-    }
-    ws.onmessage = (event: { readonly data: unknown }) => {
-      if (socket === ws) dispatch(event.data)
-    }
-    ws.onclose = () => {
-      if (socket === ws) dropped()
-    }
-    // A close always follows an error; `ws` throws on an error without a listener.
-    ws.onerror = noop
-  }
-
-  const reconnect = (): void => {
-    reconnectTimer = undefined
-    if (closed) return
-    try {
-      open()
-    } catch (error) {
-      console.error("[@specter-runtime/client] could not open a WebSocket", error)
-      dropped()
-    }
-  }
-
-  /** Sends `frame` now if open, else queues it; `false` when the queue is full. */
-  const submit = (entry: Queued): boolean => {
-    if (status === "open" && transmit(entry.frame)) {
-      if (entry.id !== undefined && entry.ack !== undefined) pending.add(entry.id, entry.ack, ackTimeout)
-      return true
-    }
-    if (queue.length >= maxQueue) return false
-    queue.push(entry)
-    return true
-  }
-
-  const emit = (event: string, payload?: unknown): Promise<unknown> =>
-    new Promise<unknown>((resolve, reject) => {
-      if (closed) {
-        reject(new SocketAckError("closed", `"${event}": the client is closed`))
-        return
-      }
-      const id = nextId++
-      let frame: string
-      try {
-        frame = encodeFrame({ type: "emit", event, payload, id })
-      } catch (error) {
-        reject(new SocketAckError("invalid_payload", `"${event}": the payload is not JSON (${String(error)})`))
-        return
-      }
-      if (!submit({ frame, id, ack: { event, resolve, reject } })) {
-        reject(new SocketAckError("queue_full", `"${event}": ${maxQueue} emits are already waiting to be sent`))
-      }
-    })
-
-  const client: SocketClient = {
+/** @internal */
+export const makeClient = (target: string, options: ConnectOptions): ClientImpl => {
+  const { connection, inbox, outbox, topics } = wire(target, options)
+  const isOpen = () => connection.status.state === "open"
+  const client: ClientImpl = {
     get status() {
-      return status
+      return connection.status
     },
     get sid() {
-      return sid
+      return inbox.sid
     },
-    emit,
-    call: emit,
-    send: (event, payload) =>
-      !closed && submit({ frame: encodeFrame({ type: "emit", event, payload }), id: undefined, ack: undefined }),
-    on: (event, handler) => {
-      let listeners = handlers.get(event)
-      if (listeners === undefined) {
-        listeners = makeListeners<unknown>(`"${event}"`)
-        handlers.set(event, listeners)
-      }
-      listeners.add(handler)
-      return () => client.off(event, handler)
-    },
-    off: (event, handler) => {
-      const listeners = handlers.get(event)
-      listeners?.remove(handler)
-      if (listeners?.size === 0) handlers.delete(event)
-    },
+    emit: (event, payload) => outbox.emit(event, payload),
+    call: (action, payload) => outbox.emit(action, payload),
+    send: (event, payload) => outbox.send(event, payload),
+    on: (event, handler) => inbox.on(event, handler),
+    off: (event, handler) => inbox.off(event, handler),
     join: (topic) => {
-      if (closed || topics.has(topic)) return
+      if (connection.closed || topics.has(topic)) return
       topics.add(topic)
-      if (status === "open") transmit(topicFrame("join", topic))
+      if (isOpen()) connection.transmit(topicFrame("join", topic))
     },
     leave: (topic) => {
-      if (!topics.delete(topic)) return
-      if (status === "open") transmit(topicFrame("leave", topic))
+      if (topics.delete(topic) && isOpen()) connection.transmit(topicFrame("leave", topic))
     },
-    onStatus: (listener) => statusListeners.add(listener),
-    onError: (listener) => errorListeners.add(listener),
-    close: () => {
-      if (closed) return
-      closed = true
-      clearTimeout(reconnectTimer)
-      reconnectTimer = undefined
-      const ws = socket
-      socket = undefined
-      sid = undefined
-      if (ws !== undefined) {
-        ws.onopen = null
-        ws.onmessage = null
-        ws.onclose = null
-        try {
-          ws.close(1000)
-        } catch {
-          // Already closing.
-        }
-      }
-      rejectQueue()
-      pending.rejectAll("closed", "the client was closed before the ack arrived")
-      setStatus("closed")
-    }
+    onStatus: (listener) => connection.onStatus(listener),
+    onReady: (listener) => inbox.onReady(listener),
+    onError: (listener) => inbox.onError(listener),
+    close: () => connection.close()
   }
-  open()
+  connection.start()
   return client
 }
