@@ -35,7 +35,7 @@ import * as internal from "./internal/queueService.ts"
 import type { JobNotFound, QueueFull } from "./QueueError.ts"
 import * as Service from "./Service.ts"
 import type { ServiceNotRunning, ServiceStartError } from "./ServiceError.ts"
-import type { ValidationError } from "./Validation.ts"
+import { validate, type ValidationError } from "./Validation.ts"
 
 export { JobNotFound, QueueFull } from "./QueueError.ts"
 
@@ -137,6 +137,8 @@ export interface Options<S extends Schema.Top, E, R> {
 export interface DurableOptions {
   readonly item: Schema.Top
   readonly handle: (item: unknown, job: JobContext) => Effect.Effect<unknown, unknown>
+  /** Validates (and coerces) untrusted input with `item`, as `submit` does. */
+  readonly validate: (input: unknown) => Effect.Effect<unknown, ValidationError>
   readonly workers: number
   readonly retry: Schedule.Schedule<unknown, unknown> | undefined
 }
@@ -247,6 +249,7 @@ export const make: <S extends Schema.Top, E, R>(
           durable.value.make(name, {
             item: options.item,
             handle: (item, job) => Effect.provideContext(options.handle(item, job), context),
+            validate: (input) => Effect.provideContext(validate(options.item, input), context),
             workers: Math.max(1, Math.floor(options.workers ?? 1)),
             retry: options.retry
           }) as Effect.Effect<QueueService<any>, never, Scope.Scope>))
