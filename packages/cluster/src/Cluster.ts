@@ -16,6 +16,9 @@
  * - **durable queues**: a `QueueService` with `durable: true` keeps its jobs in Redis
  *   (`effect/persistence` `PersistedQueue`): any node's workers run them, every node
  *   reads and cancels them, and a job whose worker died runs again (at least once).
+ * - **sockets**: the `SocketServer` the application's layers get relays `publish` and
+ *   `broadcast` to the clients of every node, and `push(sid)` to the node that holds
+ *   the session (a directory of sessions in Redis): no sticky sessions needed.
  * - **shared state**: a `SharedStore` is one versioned row in PostgreSQL, updated by
  *   compare-and-set, whose changes reach every node.
  * - `GET /health/cluster`: this node's id, the peers it knows, the singletons it
@@ -33,7 +36,7 @@
  */
 import { NodeRedis } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { App, type Bus, QueueService, Service } from "@specter-runtime/server"
+import { App, type Bus, QueueService, Service, SocketServer } from "@specter-runtime/server"
 import { Cause, Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PersistedQueue, Redis } from "effect/persistence"
@@ -43,6 +46,7 @@ import * as busBridge from "./internal/busBridge.ts"
 import * as durableQueue from "./internal/durableQueue.ts"
 import * as sharedStore from "./internal/sharedStore.ts"
 import * as singletons from "./internal/singletons.ts"
+import * as socketRelay from "./internal/socketRelay.ts"
 import { SharedStores } from "./SharedStore.ts"
 
 /**
@@ -144,7 +148,11 @@ const healthRoute = Layer.unwrap(Effect.map(Effect.service(Node), (node) => Http
  */
 export const layer = (
   settings: Settings
-): Layer.Layer<Service.Singletons | QueueService.DurableQueues | SharedStores | Node, App.StartupError, Bus.Bus | HttpRouter.HttpRouter> => {
+): Layer.Layer<
+  Service.Singletons | QueueService.DurableQueues | SharedStores | SocketServer.SocketServer | Node,
+  App.StartupError,
+  Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
+> => {
   const held = new singletons.Held()
   const connections = Layer.merge(
     NodeRedis.layer({ url: Redacted.value(settings.redisUrl) }).pipe(startup("cannot reach Redis")),
@@ -171,7 +179,8 @@ export const layer = (
   const bridge = Layer.effectDiscard(busBridge.make({ key: `${settings.prefix}:bus`, node: settings.nodeId, maxLength: 10_000 }))
   const node = Layer.effect(Node, makeNode(settings, held))
   const stores = Layer.effect(SharedStores, sharedStore.make(settings.prefix))
-  return Layer.mergeAll(singletonsLive, queues, stores, bridge, healthRoute.pipe(Layer.provideMerge(node))).pipe(
+  const sockets = Layer.effect(SocketServer.SocketServer, socketRelay.make({ prefix: settings.prefix, node: settings.nodeId }))
+  return Layer.mergeAll(singletonsLive, queues, stores, sockets, bridge, healthRoute.pipe(Layer.provideMerge(node))).pipe(
     Layer.provide(connections)
   )
 }
@@ -189,7 +198,11 @@ export const layer = (
  */
 export const provideWhenConfigured = <A, E, R>(
   app: Layer.Layer<A, E, R>
-): Layer.Layer<A, E | App.StartupError, Exclude<R, Service.Singletons | QueueService.DurableQueues | SharedStores | Node> | Bus.Bus | HttpRouter.HttpRouter> =>
+): Layer.Layer<
+  A,
+  E | App.StartupError,
+  Exclude<R, Service.Singletons | QueueService.DurableQueues | SharedStores | Node> | Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
+> =>
   Layer.unwrap(Effect.map(
     settings,
     Option.match({
