@@ -21,8 +21,10 @@
  *   the session (a directory of sessions in Redis): no sticky sessions needed.
  * - **shared state**: a `SharedStore` is one versioned row in PostgreSQL, updated by
  *   compare-and-set, whose changes reach every node.
- * - `GET /health/cluster`: this node's id, the peers it knows, the singletons it
- *   holds and the Redis and PostgreSQL connection states (503 while either is down).
+ * - `/health` lists the service `cluster` with this node's id, the peers it knows,
+ *   the singletons it holds and the Redis and PostgreSQL connection states; while
+ *   either is down it is `failed` and the node is not ready (`/health/ready` 503)
+ *   until the connection comes back. `GET /health/cluster` answers the same report.
  *
  * ```ts
  * App.run(Cluster.provideWhenConfigured(AppLive))
@@ -37,7 +39,7 @@
 import { NodeRedis } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { App, type Bus, QueueService, Service, SocketServer } from "@specter-runtime/server"
-import { Cause, Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { Cause, Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PersistedQueue, Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
@@ -132,11 +134,39 @@ const makeNode = (settings: Settings, held: singletons.Held) =>
     })
   })
 
-const healthRoute = Layer.unwrap(Effect.map(Effect.service(Node), (node) => HttpRouter.add("GET", "/health/cluster", Effect.gen(function*() {
-  const [redis, postgres, peers] = yield* Effect.all([node.redis, node.postgres, node.peers], { concurrency: 3 })
-  const body = { node: node.id, peers, singletons: node.singletons(), redis, postgres }
-  return HttpServerResponse.jsonUnsafe(body, { status: redis === "up" && postgres === "up" ? 200 : 503 })
-}))))
+/** What `/health/cluster` and the `cluster` entry of `/health` show. */
+const report = (node: Node["Service"]) =>
+  Effect.map(Effect.all([node.redis, node.postgres, node.peers], { concurrency: 3 }), ([redis, postgres, peers]) => ({
+    node: node.id,
+    peers,
+    singletons: node.singletons(),
+    redis,
+    postgres
+  }))
+
+/**
+ * A connection of the node is down: the node is not ready (`/health/ready` answers
+ * 503) until it comes back.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ConnectionLost extends Data.TaggedError("ConnectionLost")<{ readonly redis: "up" | "down"; readonly postgres: "up" | "down" }> {
+  override get message() {
+    return `cluster connections: Redis ${this.redis}, PostgreSQL ${this.postgres}`
+  }
+}
+
+const healthRoute = Layer.unwrap(Effect.map(Effect.service(Node), (node) =>
+  HttpRouter.add("GET", "/health/cluster", Effect.map(report(node), (body) =>
+    HttpServerResponse.jsonUnsafe(body, { status: body.redis === "up" && body.postgres === "up" ? 200 : 503 })))))
+
+/** The node as a service of `/health`: its report as details, failed while a connection is down. */
+const status = Service.layerDiscard("cluster", Effect.gen(function*() {
+  const node = yield* Node
+  yield* Service.health(Effect.flatMap(report(node), (body) =>
+    body.redis === "up" && body.postgres === "up" ? Effect.succeed(body) : Effect.fail(new ConnectionLost(body))))
+}))
 
 /**
  * The cluster services of a node: `Service.Singletons`, `QueueService.DurableQueues`,
@@ -180,7 +210,7 @@ export const layer = (
   const node = Layer.effect(Node, makeNode(settings, held))
   const stores = Layer.effect(SharedStores, sharedStore.make(settings.prefix))
   const sockets = Layer.effect(SocketServer.SocketServer, socketRelay.make({ prefix: settings.prefix, node: settings.nodeId }))
-  return Layer.mergeAll(singletonsLive, queues, stores, sockets, bridge, healthRoute.pipe(Layer.provideMerge(node))).pipe(
+  return Layer.mergeAll(singletonsLive, queues, stores, sockets, bridge, Layer.merge(healthRoute, status.pipe(startup("cannot start"))).pipe(Layer.provideMerge(node))).pipe(
     Layer.provide(connections)
   )
 }

@@ -81,6 +81,19 @@ describe("three nodes of one app", () => {
     }
   })
 
+  it("/health shows the node id, the cluster peers it knows, which singletons it holds, and the Redis and PostgreSQL connection states", async () => {
+    const reports = await Promise.all(nodes.map(async (node) => (await getJson(node, "/health")).body.services.cluster))
+    for (const [i, report] of reports.entries()) {
+      expect(report.status).toBe("running")
+      const [details] = report.details
+      expect(details.node).toBe(nodes[i]!.id)
+      expect([...details.peers].sort()).toEqual(["n1", "n2", "n3"])
+      expect(details.redis).toBe("up")
+      expect(details.postgres).toBe("up")
+    }
+    expect(reports.flatMap((report) => report.details[0].singletons)).toEqual(["watcher"])
+  })
+
   it("1,000 concurrent increments of one store spread over the three nodes end at exactly 1,000", async () => {
     await Promise.all(Array.from({ length: 1000 }, (_, i) => postJson(nodes[i % 3]!, "/increment")))
     for (const node of nodes) {

@@ -25,11 +25,13 @@ export interface NodeProcess {
   killedAt: number | undefined
 }
 
-/** Starts node `id`; resolves once it listens. */
-export const start = (id: string, env: Record<string, string>): Promise<NodeProcess> =>
+/** Starts node `id` with the test's environment plus `env` (`undefined` removes a variable); resolves once it listens. */
+export const start = (id: string, env: Record<string, string | undefined>): Promise<NodeProcess> =>
   new Promise((resolve, reject) => {
+    const merged: Record<string, string | undefined> = { ...process.env, ...env, PORT: "0", SPECTER_NODE_ID: id }
+    for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name]
     const child = spawn(process.execPath, [fixture], {
-      env: { ...process.env, ...env, PORT: "0", SPECTER_NODE_ID: id },
+      env: merged,
       stdio: ["ignore", "pipe", "pipe"]
     })
     let log = ""
