@@ -25,6 +25,7 @@ import { Specter } from "@specter-runtime/core"
 import { Cause, Data, type Duration, Effect, Exit, Layer, Logger, type Runtime } from "effect"
 import { type HttpRouter, type HttpServer } from "effect/http"
 import * as Health from "./Health.ts"
+import * as Inspector from "./Inspector.ts"
 import * as internal from "./internal/app.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
 import type * as SocketServer from "./SocketServer.ts"
@@ -43,6 +44,8 @@ import type * as SocketServer from "./SocketServer.ts"
  *   1 second).
  * - `logRequests`: log every request at info (default `false`). The listen address
  *   is always logged.
+ * - `inspector`: serve the live inspector page (`true`, or its `Inspector.Options`
+ *   for another path or an `authorize` hook); default off. See `Inspector`.
  *
  * @since 0.1.0
  * @category models
@@ -56,6 +59,7 @@ export interface Options {
   readonly maxInFlight?: number | undefined
   readonly shutdownTimeout?: Duration.Input | undefined
   readonly logRequests?: boolean | undefined
+  readonly inspector?: boolean | Inspector.Options | undefined
 }
 
 /**
@@ -109,7 +113,7 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
   Layer.unwrap(Effect.map(
     Effect.mapError(internal.settings(options), (message) => new StartupError({ message })),
     (settings) =>
-      internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings).pipe(
+      internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, inspector(options.inspector, options.socketPath)).pipe(
         Layer.provideMerge(
           NodeHttpServer.layer(() => internal.nodeServer(settings), internal.serverOptions(options, settings)).pipe(
             Layer.catchTag("ServeError", (error) =>
@@ -119,6 +123,15 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
         Layer.provide(settings.json ? Logger.layer([Logger.consoleJson]) : Layer.empty)
       ) as Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError>
   ))
+
+/** The inspector when `option` asks for it; a client bundle it cannot read stops the start. */
+const inspector = (option: Options["inspector"], socketPath: Options["socketPath"]) =>
+  option === undefined || option === false
+    ? Layer.empty
+    : Inspector.layer({ socketPath, ...(option === true ? {} : option) }).pipe(
+      Layer.catchTag("ClientBundleMissing", (error) =>
+        Layer.effectDiscard(Effect.fail(new StartupError({ message: `the inspector cannot start: ${error.message}` }))))
+    )
 
 /**
  * A shutdown asked for by SIGINT or SIGTERM that completed is a success: exit 0.

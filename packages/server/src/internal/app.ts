@@ -86,7 +86,8 @@ const errorEnvelope = (maxBodyBytes: number) =>
  * its routes to the running router; then the readiness mark. Closing runs it
  * backwards: readiness goes `stopping`, sockets are told to go away, the
  * application stops while health and readiness still answer, and only then does
- * the router stop serving.
+ * the router stop serving. The inspector, when there is one, is built before the
+ * application, so it sees every service, watcher and process start.
  */
 export const assemble = <ROut, E>(
   app: Layer.Layer<ROut, E, any>,
@@ -97,7 +98,8 @@ export const assemble = <ROut, E>(
     readonly maxInFlight?: number | undefined
     readonly logRequests?: boolean | undefined
   },
-  _settings: Settings
+  _settings: Settings,
+  inspector: Layer.Layer<never, any, any> = Layer.empty
 ) => {
   const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes, maxInFlight: options.maxInFlight }).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
@@ -123,6 +125,7 @@ export const assemble = <ROut, E>(
   return closeSocketsFirst.pipe(
     Layer.provideMerge(Health.markReady),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),
+    Layer.provideMerge(inspector as Layer.Layer<never, never, never>),
     Layer.provideMerge(served)
   )
 }
