@@ -3,8 +3,9 @@
  * `GET /api/items`, the socket event `items:add` (acked with the stored item),
  * and `items:changed` pushed to topic `items` after every change.
  */
-import { Controller, Route, SocketServer } from "@specter-runtime/server"
+import { Controller, Route, SocketApi, SocketServer } from "@specter-runtime/server"
 import { Effect } from "effect"
+import { Api } from "./Api.ts"
 import { Inventory } from "./Inventory.ts"
 import { NewItem } from "./Item.ts"
 
@@ -17,8 +18,6 @@ export const ItemsController = Controller.make("items", Effect.gen(function*() {
       Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => inventory.add(body)),
       Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items })))
     ],
-    events: {
-      "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) })
-    }
+    events: SocketApi.handlers(Api, { "items:add": (item) => inventory.add(item) })
   }
 }))

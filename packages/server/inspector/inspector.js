@@ -84,7 +84,7 @@ const renderSockets = ({ sessions, topics, events }) => {
 }
 
 const lineList = (lines) =>
-  h("ol", { class: "tail lines" }, lines.length === 0 ? h("li", { class: "empty" }, "No output published.") : lines.map((l) =>
+  h("ol", { class: "tail lines" }, lines.length === 0 ? h("li", { class: "empty" }, "No output published.") : [...lines].reverse().map((l) =>
     h("li", { class: l.stream }, h("time", {}, clockTime(l.at)), l.line)))
 
 const renderProcesses = (watchers, processes) => {
