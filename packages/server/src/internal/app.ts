@@ -99,7 +99,7 @@ export const assemble = <ROut, E>(
   },
   _settings: Settings
 ) => {
-  const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes, maxInFlight: options.maxInFlight }).pipe(
+  const runtime = SocketServer.layer({ maxPayloadBytes: options.maxFrameBytes, maxInFlight: options.maxInFlight }).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
   )
   const router = HttpRouter.layer.pipe(Layer.provide(Layer.succeed(HttpRouter.RouterConfig, { ignoreTrailingSlash: true })))
