@@ -103,7 +103,7 @@ export const serverOptions = (options: Options, settings: Settings) => ({
   // The drain of `assemble` bounds the shutdown; this only covers a server it did not close.
   gracefulShutdownTimeout: settings.shutdownTimeout,
   // ws refuses larger frames before buffering them; SocketServer checks too.
-  websocket: { maxPayload: options.sockets?.maxFrameBytes ?? MiB }
+  websocket: { maxPayload: options.sockets?.maxPayloadBytes ?? MiB }
 })
 
 /** Whether the Node server's `ServeError` means the port is taken. */
