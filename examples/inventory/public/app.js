@@ -7,7 +7,7 @@
 import { connect } from "@specter-runtime/client"
 
 /** @typedef {import("@specter-runtime/server").SocketApi.Wire<typeof import("../src/Api.ts").Api>} Wire */
-/** @typedef {Wire["pushes"]["items:changed"]["items"][number]} Item */
+/** @typedef {Wire["pushes"]["items:added"]} Item */
 /** @typedef {Wire["pushes"]["process:line"]} OutputLine */
 
 /** @param {string} id */
@@ -63,7 +63,9 @@ const showStatus = (status) => {
 client.onStatus(showStatus)
 showStatus(client.status)
 
-// Items: the whole list on every (re)connect, then every change pushed to topic "items".
+// Items by id: the whole list on every (re)join, then each change as a delta.
+/** @type {Map<string, Item>} */
+const items = new Map()
 /** @param {Item} item */
 const itemRow = (item) => {
   const remove = h("button", { type: "button", class: "remove", "aria-label": `Remove ${item.name}` }, "Remove")
@@ -76,25 +78,26 @@ const itemRow = (item) => {
     h("td", {}, timeOf(item.createdAt)),
     h("td", { class: "num" }, remove))
 }
-/** @param {ReadonlyArray<Item>} items */
-const render = (items) => {
-  $("items").replaceChildren(...(items.length === 0 ? [emptyRow("No items yet.", 6)] : items.map(itemRow)))
-  $("count").textContent = `(${items.length})`
+const render = () => {
+  const sorted = [...items.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+  $("items").replaceChildren(...(sorted.length === 0 ? [emptyRow("No items yet.", 6)] : sorted.map(itemRow)))
+  $("count").textContent = `(${sorted.length})`
 }
-client.join("items")
-client.on("items:changed", ({ items }) => render(items))
-const loadItems = () =>
-  fetch("/api/items").then((res) => res.json()).then(({ items }) => render(items), () => undefined)
-client.onReady(() => void loadItems())
+client.on("items:snapshot", ({ items: list }) => {
+  items.clear()
+  for (const item of list) items.set(item.id, item)
+  render()
+})
+client.on("items:added", (item) => { items.set(item.id, item); render() })
+client.on("items:removed", ({ id }) => { items.delete(id); render() })
+// Join on every (re)connect: the server answers with the whole list, then pushes each change.
+client.onReady(() => { client.emit("items:join").catch(() => undefined) })
 
 /** @param {Item} item */
 const removeItem = async (item) => {
   const res = await fetch(`/api/items/${encodeURIComponent(item.id)}`, { method: "DELETE" }).catch(() => undefined)
   if (res === undefined || !res.ok) feedback("failed", `Could not remove ${item.name}${res ? ` (${res.status})` : ": offline"}.`)
-  else {
-    feedback("sent", `Removed ${item.name}.`)
-    void loadItems()
-  }
+  else feedback("sent", `Removed ${item.name}.`)
 }
 
 client.on("clock:tick", ({ now, ticks }) => {

@@ -12,17 +12,7 @@
  */
 import { SocketApi } from "@specter-runtime/server"
 import { Schema } from "effect"
-import { NewItem } from "./Item.ts"
-
-/** A stored item as it travels: `createdAt` in epoch ms. */
-export const StoredItem = Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  quantity: Schema.Int,
-  active: Schema.Boolean,
-  tags: Schema.Array(Schema.String),
-  createdAt: Schema.Int
-})
+import { Item, NewItem } from "./Item.ts"
 
 /** One line of the helper process's output. */
 export const OutputLine = Schema.Struct({ stream: Schema.Literals(["stdout", "stderr"]), line: Schema.String })
@@ -41,13 +31,22 @@ export const ReportJob = Schema.Struct({
 export const Api = SocketApi.make({
   events: {
     /** Adds an item; acked with the stored item, or a `validation` error with per-field messages. */
-    "items:add": { payload: NewItem, ack: StoredItem },
+    "items:add": { payload: NewItem, ack: Item },
+    /**
+     * Joins topic `items`: pushes `items:snapshot` (the whole list) and is acked
+     * with `{ count }`; every change after it arrives as `items:added` or `items:removed`.
+     */
+    "items:join": { ack: Schema.Struct({ count: Schema.Int }) },
     /** Queues a stock report; acked with its job id. Its progress is pushed as `reports:job`. */
     "reports:run": { ack: Schema.Struct({ id: Schema.String }) }
   },
   pushes: {
-    /** Every item, after every change (to topic `items`). */
-    "items:changed": Schema.Struct({ items: Schema.Array(StoredItem) }),
+    /** Every item, in the order they were added, to a page that joins `items`. */
+    "items:snapshot": Schema.Struct({ items: Schema.Array(Item) }),
+    /** An item was added (to topic `items`). */
+    "items:added": Item,
+    /** An item was removed (to topic `items`). */
+    "items:removed": Schema.Struct({ id: Schema.String }),
     /** Every second: the server's time (epoch ms) and how many ticks so far. */
     "clock:tick": Schema.Struct({ now: Schema.Number, ticks: Schema.Number }),
     /** The host's one-minute load average, when it changes (and on connect). */

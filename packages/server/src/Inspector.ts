@@ -8,10 +8,10 @@
  * last output lines; and the `specter_*` metrics (persistence among them).
  *
  * It is for development and operations, and opt-in: `App.run(app, { inspector:
- * true })`, or with `Options`. Give `authorize` to protect it: the page answers
- * 403 unless `authorize` accepts its request, and the page carries a one-time
- * token without which the socket events below refuse to answer, so a client that
- * never loaded an authorized page sees nothing.
+ * true })`, or with `Options`. It is protected by the sockets' `authorize` hook
+ * (or its own): the page answers 401/403 unless the hook accepts its request,
+ * and the page carries a token without which the socket events below refuse to
+ * answer, so a client that never loaded an authorized page sees nothing.
  *
  * On the wire (what the page does; any client may do the same):
  * - emit `_specter:watch` `{ token }`: acked with a `Snapshot`, after which the
@@ -34,15 +34,17 @@ import type { Specter } from "@specter-runtime/core"
 import type { ClientBundleMissing } from "./ClientModule.ts"
 import * as internal from "./internal/inspector.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
-import type { SocketServer } from "./SocketServer.ts"
+import type { Refused, SocketServer } from "./SocketServer.ts"
 
 /**
  * Options of the inspector; every field is optional.
  *
  * - `path`: where the page is served (default `/_specter`).
- * - `authorize`: decides whether a request for the page may see it (default:
- *   everyone). It gets the page's HTTP request (headers, cookies, remote address)
- *   and answers `true` to serve it; `false` (or a failure) answers 403.
+ * - `authorize`: decides whether a request for the page may see it, with the
+ *   signature of the sockets' hook (`SocketServer.Options.authorize`), which `App`
+ *   gives it by default: it gets the page's HTTP request (headers, cookies) and
+ *   succeeds to serve it, or fails with `SocketServer.Refused`, whose `status`
+ *   (401 or 403) and `message` answer the request. Without one, everyone may.
  * - `interval`: how often a watching page gets a new snapshot (default 500 ms).
  * - `tail`: how many bus messages the tail keeps (default 200).
  * - `lines`: how many output lines are kept per managed process (default 20).
@@ -54,7 +56,7 @@ import type { SocketServer } from "./SocketServer.ts"
  */
 export interface Options {
   readonly path?: `/${string}` | undefined
-  readonly authorize?: ((request: HttpServerRequest.HttpServerRequest) => Effect.Effect<boolean, unknown>) | undefined
+  readonly authorize?: ((request: HttpServerRequest.HttpServerRequest) => Effect.Effect<unknown, Refused>) | undefined
   readonly interval?: Duration.Input | undefined
   readonly tail?: number | undefined
   readonly lines?: number | undefined
@@ -190,7 +192,12 @@ export interface Snapshot {
  * pieces. Fails with `ClientBundleMissing` when the client bundle cannot be read.
  *
  * @example
- * App.run(AppLive, { inspector: { authorize: (request) => Effect.succeed(request.headers["x-admin"] === secret) } })
+ * App.run(AppLive, {
+ *   inspector: {
+ *     authorize: (request) =>
+ *       request.headers["x-admin"] === secret ? Effect.void : Effect.fail(new SocketServer.Refused({ status: 403, message: "admins only" }))
+ *   }
+ * })
  *
  * @since 0.1.0
  * @category layers

@@ -5,7 +5,7 @@
  * The page itself, in a browser, is tested by the example's browser tests.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { QueueService, Registry, Service, Watcher } from "@specter-runtime/server"
+import { QueueService, Registry, Service, SocketServer, Watcher } from "@specter-runtime/server"
 import * as TestServer from "@specter-runtime/testing/server"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -39,15 +39,20 @@ const ack = (frame: any) => frame.type === "ack"
 describe("Inspector", () => {
   layer(
     TestServer.layer(App, {
-      inspector: { interval: "100 millis", authorize: (request) => Effect.succeed(request.headers["x-admin"] === "yes") }
+      inspector: {
+        interval: "100 millis",
+        authorize: (request) =>
+          request.headers["x-admin"] === "yes" ? Effect.void : Effect.fail(new SocketServer.Refused({ status: 403, message: "admins only" }))
+      }
     }),
     { excludeTestServices: true }
   )((it) => {
-    it.effect("the inspector page answers 403 unless authorize accepts the request", () =>
+    it.effect("the inspector page answers the authorize hook's refusal unless it accepts the request", () =>
       Effect.gen(function*() {
         const client = yield* HttpClient.HttpClient
         const refused = yield* client.execute(HttpClientRequest.get("/_specter"))
         assert.strictEqual(refused.status, 403)
+        assert.deepStrictEqual(yield* refused.json, { error: "admins only" })
         const page = yield* client.execute(admin(HttpClientRequest.get("/_specter")))
         assert.strictEqual(page.status, 200)
         assert.include(yield* page.text, `<script type="module" src="/_specter/inspector.js">`)

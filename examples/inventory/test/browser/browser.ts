@@ -78,7 +78,7 @@ export const serve = (port: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     yield* Layer.buildWithScope(
-      App.layer(AppLive, { port, host: "127.0.0.1", inspector: { interval: "200 millis" } }),
+      App.layer(AppLive, { http: { port, host: "127.0.0.1" }, inspector: { interval: "200 millis" } }),
       scope
     )
     return { url: `http://127.0.0.1:${port}`, stop: Scope.close(scope, Exit.void) }

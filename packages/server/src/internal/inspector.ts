@@ -6,7 +6,7 @@
  * @internal
  */
 import { Bus, type Registry, type ServiceManager } from "@specter-runtime/core"
-import { Clock, Data, Duration, Effect, Layer, Schedule, Schema, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Layer, Result, Schedule, Schema, Stream } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomUUID } from "node:crypto"
 import { readFile } from "node:fs/promises"
@@ -85,12 +85,12 @@ const routes = (options: Options) =>
     const tokens = yield* makeTokens
     const watching = new Set<string>()
     const [html, script, style] = yield* readAssets
-    const authorize = options.authorize ?? (() => Effect.succeed(true))
+    const authorize = options.authorize ?? (() => Effect.void)
 
     yield* router.add("GET", base as HttpRouter.PathInput, Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const allowed = yield* Effect.orElseSucceed(authorize(request), () => false)
-      if (!allowed) return HttpServerResponse.text("forbidden", { status: 403 })
+      const allowed = yield* Effect.result(authorize(request))
+      if (Result.isFailure(allowed)) return HttpServerResponse.jsonUnsafe({ error: allowed.failure.message }, { status: allowed.failure.status })
       return page(html, yield* tokens.issue, base, options.socketPath ?? "/ws")
     }))
     yield* router.add("GET", `${base}/inspector.js` as HttpRouter.PathInput, asset(script, "text/javascript; charset=utf-8"))
