@@ -22,8 +22,10 @@ import { HttpStaticServer } from "effect/http"
 import { randomUUID } from "node:crypto"
 import { loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
-import { InventoryState } from "./Inventory.ts"
-import { type Item, NewItem } from "./Item.ts"
+import { Item, NewItem } from "./Item.ts"
+
+/** The shared items: one value every node reads and updates. */
+const SharedItems = Schema.Struct({ items: Schema.Array(Item) })
 
 /** The items every node shares. */
 export class SharedInventory extends Context.Service<SharedInventory, {
@@ -31,7 +33,7 @@ export class SharedInventory extends Context.Service<SharedInventory, {
   readonly list: Effect.Effect<ReadonlyArray<Item>>
 }>()("inventory") {
   static readonly layer = Service.layer(this, Effect.gen(function*() {
-    const items = yield* SharedStore.make("items", { schema: InventoryState, initial: { items: [] } })
+    const items = yield* SharedStore.make("items", { schema: SharedItems, initial: { items: [] } })
     const sockets = yield* SocketServer.SocketServer
     return {
       add: (input: NewItem) =>
