@@ -2,8 +2,9 @@
  * The inventory as a cluster (`npm run start:cluster`, see `cluster.ts`): the same
  * page and the same item API, with what must be shared shared:
  *
- * - the items are a `SharedStore` (one versioned row in PostgreSQL); the node that
- *   adds an item pushes `items:changed` once, and it reaches the pages of every node;
+ * - the items are the inventory's keyed store, kept in PostgreSQL in cluster mode (one
+ *   row per item, compare-and-set per item); every node sees every change and pushes
+ *   it (`items:added`, `items:removed`) to its own pages;
  * - the load watcher is a singleton: one node polls the host's load every 2 seconds
  *   and pushes `system:load` to every page, and emits `LoadRead` (an event with a
  *   Schema, so every node hears it and greets its new pages with the last reading);
@@ -15,49 +16,38 @@
  * Alone (no cluster URLs), the same app runs on one process with local state.
  */
 import { NodeServices } from "@effect/platform-node"
-import { SharedStore } from "@specter-runtime/cluster"
-import { Bus, ClientModule, Controller, HttpError, QueueService, Route, Service, SocketServer, Watcher } from "@specter-runtime/server"
+import { Cluster } from "@specter-runtime/cluster"
+import { Bus, ClientModule, Controller, HttpError, Persistence, QueueService, Route, Service, SocketApi, SocketServer, Watcher } from "@specter-runtime/server"
 import { Clock, Context, Effect, Layer, Option, Schema, Stream, SubscriptionRef } from "effect"
 import { HttpStaticServer } from "effect/http"
-import { randomUUID } from "node:crypto"
 import { loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
-import { Item, NewItem } from "./Item.ts"
+import { Api } from "./Api.ts"
+import { Inventory } from "./Inventory.ts"
+import { NewItem } from "./Item.ts"
+import * as ItemsFeed from "./ItemsFeed.ts"
 
-/** The shared items: one value every node reads and updates. */
-const SharedItems = Schema.Struct({ items: Schema.Array(Item) })
-
-/** The items every node shares. */
-export class SharedInventory extends Context.Service<SharedInventory, {
-  readonly add: (item: NewItem) => Effect.Effect<Item>
-  readonly list: Effect.Effect<ReadonlyArray<Item>>
-}>()("inventory") {
-  static readonly layer = Service.layer(this, Effect.gen(function*() {
-    const items = yield* SharedStore.make("items", { schema: SharedItems, initial: { items: [] } })
-    const sockets = yield* SocketServer.SocketServer
-    return {
-      add: (input: NewItem) =>
-        Effect.gen(function*() {
-          const item: Item = { ...input, id: randomUUID(), createdAt: yield* Clock.currentTimeMillis }
-          const state = yield* items.update((s) => ({ items: [...s.items, item] }))
-          yield* sockets.publish("items", "items:changed", state)
-          return item
-        }),
-      list: Effect.map(items.get, (s) => s.items)
-    }
-  }))
-}
-
+/**
+ * Items over HTTP and the socket, as `ItemsController` serves them, except that each
+ * node forwards the changes of the items (which every node sees: the keyed store is
+ * shared) to its own pages only, through `Cluster.LocalSockets`.
+ */
 const ItemsController = Controller.make("items", Effect.gen(function*() {
-  const inventory = yield* SharedInventory
+  const inventory = yield* Inventory
+  const sockets = yield* SocketServer.SocketServer
+  const local = Option.getOrElse(yield* Effect.serviceOption(Cluster.LocalSockets), () => sockets)
+  const feed = yield* ItemsFeed.make(inventory.items, (event, payload) => local.publish(ItemsFeed.topic, event, payload))
   return {
     routes: [
       Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => inventory.add(body)),
-      Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items })))
+      Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items }))),
+      Route.del("/api/items/:id", { params: Schema.Struct({ id: Schema.String }) }, ({ params }) => inventory.remove(params.id))
     ],
-    events: {
-      "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) })
-    }
+    events: SocketApi.handlers(Api, {
+      "items:add": (item) => inventory.add(item),
+      "items:join": (_, { session }) => feed.join(session),
+      "reports:run": () => Effect.die(new Error("reports run on the single-process app; the cluster has restock jobs"))
+    })
   }
 }))
 
@@ -135,5 +125,7 @@ const Page = HttpStaticServer.layer({ root: fileURLToPath(new URL("../public", i
 
 /** The application one node runs (wrapped by `Cluster.provideWhenConfigured` in `clusterMain.ts`). */
 export const ClusterAppLive = Layer.mergeAll(ItemsController, JobsController, LoadWatcher, LastLoad, ClockTicks, Page, ClientModule.route()).pipe(
-  Layer.provide(Layer.mergeAll(SharedInventory.layer, Jobs.layer))
+  // In cluster mode the inventory's keyed store is kept in PostgreSQL (the cluster
+  // provides `Store.SharedKeyed`); alone, on disk as in the single-process app.
+  Layer.provide(Layer.mergeAll(Inventory.layer.pipe(Layer.provide(Persistence.layer)), Jobs.layer))
 )

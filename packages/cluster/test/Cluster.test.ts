@@ -105,6 +105,17 @@ describe("three nodes of one app", () => {
     }
   }, 60_000)
 
+  it("a running job's record is read and its job cancelled from another node", async () => {
+    const { id } = await postJson<{ id: string }>(byId("n1"), "/jobs", { steps: 40 })
+    await eventually("the job to run", 10_000, async () => ((await getJson(byId("n2"), `/jobs/${id}`)).body.state === "running" ? true : undefined))
+    const runner = nodes.find((node) => marks(node).some((m) => m.what === `job-run:${id}:1`))!
+    const canceller = nodes.find((node) => node !== runner)!
+    expect(await postJson(canceller, `/jobs/${id}/cancel`)).toEqual({ cancelled: true })
+    const { body } = await getJson(byId("n3"), `/jobs/${id}`)
+    expect(body.state).toBe("cancelled")
+    expect(body.progress.percent).toBeLessThan(100)
+  }, 30_000)
+
   it("a job enqueued on node 2 and running on some node survives kill -9 of that node and completes elsewhere, with its progress visible from node 3", async () => {
     const { id } = await postJson<{ id: string }>(byId("n2"), "/jobs", { steps: 12 })
     const progress = await eventually("progress visible from node 3", 10_000, async () => {
