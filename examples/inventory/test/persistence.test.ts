@@ -55,7 +55,7 @@ describe("persistence", () => {
       assert.deepStrictEqual(listed.body.items, [posted[0]!.body, posted[2]!.body])
       second.child.kill("SIGTERM")
       yield* second.exited
-    }).pipe(Effect.scoped), 20_000)
+    }).pipe(Effect.scoped), 60_000)
 
   it.live("an inventory stored whole by an earlier version is migrated to one row per item on start, with a log", () =>
     Effect.gen(function*() {
@@ -81,5 +81,5 @@ describe("persistence", () => {
       server.child.kill("SIGTERM")
       yield* server.exited
       assert.deepStrictEqual(storedKeys(directory), ["items/i1", "items/i2"])
-    }).pipe(Effect.scoped), 20_000)
+    }).pipe(Effect.scoped), 60_000)
 })
