@@ -109,7 +109,7 @@ const adds = (stored: number) => async (): Promise<number> => {
   try {
     const app = ItemsController.pipe(Layer.provide(Inventory.layer), Layer.provide(Persistence.layerSqlite({ directory })))
     const port = await freePort()
-    const server = App.layer(app, { port, host: "127.0.0.1", logRequests: false })
+    const server = App.layer(app, { http: { port, host: "127.0.0.1", logRequests: false } })
     await Effect.runPromise(Layer.buildWithScope(server, scope).pipe(Effect.provideService(References.MinimumLogLevel, "Warn")))
     const url = `ws://127.0.0.1:${port}/ws`
     const [watcher, writer] = await Promise.all([open(url), open(url)])

@@ -21,7 +21,7 @@ const freePort = Effect.callback<number>((resume) => {
 const startServer = (port: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    yield* Layer.buildWithScope(App.layer(AppLive, { port, host: "127.0.0.1", logRequests: false }), scope)
+    yield* Layer.buildWithScope(App.layer(AppLive, { http: { port, host: "127.0.0.1", logRequests: false } }), scope)
     return scope
   })
 

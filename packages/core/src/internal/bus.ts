@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import { Cause, Effect, PubSub, Scope, Stream } from "effect"
+import { Cause, Effect, PubSub, Schema, Scope, Stream } from "effect"
 
 /** One `emitAndWait` delivery: resolved once every subscription it was published to has settled. */
 export class Acknowledged {
@@ -49,6 +49,8 @@ export class Subscriber {
 export class Topic {
   readonly name: string
   readonly pubsub: PubSub.PubSub<unknown>
+  /** The event's Schema as JSON, when it has one: what a bridge carries between processes. */
+  codec: Codec | undefined = undefined
   readonly subscribers = new Set<Subscriber>()
   /** `emitAndWait` deliveries not yet settled by every subscriber. */
   acks: Array<Acknowledged> = []
@@ -145,8 +147,8 @@ export class Topics {
     return this.table.get(name)
   }
 
-  /** The topic of `name`, created (with its PubSub) on first use. */
-  ensure(name: string, capacity: number): Topic {
+  /** The topic of `name`, created (with its PubSub) on first use; `schema` gives it its JSON codec. */
+  ensure(name: string, capacity: number, schema?: Schema.Top): Topic {
     let topic = this.table.get(name)
     if (topic === undefined) {
       const pubsub = Effect.runSync(PubSub.sliding<unknown>(Math.max(1, capacity)))
@@ -154,10 +156,30 @@ export class Topics {
       topic = new Topic(name, pubsub)
       this.table.set(name, topic)
     }
+    if (schema !== undefined && topic.codec === undefined) topic.codec = codec(schema)
     return topic
   }
 
   all(): Array<Topic> {
     return [...this.table.values()]
   }
+}
+
+/** An event Schema's JSON encoder and decoder, both synchronous; they throw on a bad value. */
+export interface Codec {
+  readonly encode: (payload: unknown) => unknown
+  readonly decode: (json: unknown) => unknown
+}
+
+const codecs = new WeakMap<Schema.Top, Codec>()
+
+/** The JSON codec of `schema` (made once per Schema). */
+export const codec = (schema: Schema.Top): Codec => {
+  let found = codecs.get(schema)
+  if (found === undefined) {
+    const json = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>)
+    found = { encode: Schema.encodeUnknownSync(json), decode: Schema.decodeUnknownSync(json) }
+    codecs.set(schema, found)
+  }
+  return found
 }
