@@ -162,8 +162,8 @@ export class Bus extends Context.Service<Bus, {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.scope, (scope) => {
-  const topics = new internal.Topics(scope)
+export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.context<Scope.Scope>(), (context) => {
+  const topics = new internal.Topics(context)
   const emitUnsafe = <A>(event: Event<A>, payload: A) => {
     const topic = topics.get(event.name)
     if (topic !== undefined && topic.subscribers.size > 0) topic.publish(payload)

@@ -25,6 +25,8 @@ export interface JobBookConfig<A> {
   readonly dirty: Latch.Latch
   readonly stopping: Deferred.Deferred<void>
   readonly updated: Option.Option<Bus.Publisher<QS.Job<A>>>
+  /** Records a job's run time (ms) when it ends after starting (the run-time metric). */
+  readonly timed?: ((millis: number, outcome: "completed" | "failed" | "cancelled") => void) | undefined
 }
 
 export class JobBook<A> {
@@ -44,6 +46,7 @@ export class JobBook<A> {
   idle: Deferred.Deferred<void> | undefined = undefined
   private readonly clock: Clock.Clock
   private readonly updated: Bus.Publisher<QS.Job<A>> | undefined
+  private readonly timed: JobBookConfig<A>["timed"]
   private readonly keep: number
   private readonly history: Array<JobEntry<A> | undefined>
   private historyNext = 0
@@ -60,6 +63,7 @@ export class JobBook<A> {
     this.dirty = config.dirty
     this.stopping = config.stopping
     this.updated = Option.getOrUndefined(config.updated)
+    this.timed = config.timed
     this.keep = config.history
     this.history = new Array(config.history)
   }
@@ -105,7 +109,10 @@ export class JobBook<A> {
     if (state === "completed") entry.percent = 100
     entry.worker = undefined
     if (from === "queued") this.counts.queued--
-    else this.counts.running--
+    else {
+      this.counts.running--
+      this.timed?.(now - entry.startedAt!, state)
+    }
     if (state === "completed") this.counts.completed++
     else if (state === "failed") this.counts.failed++
     else this.counts.cancelled++

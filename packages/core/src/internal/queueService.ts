@@ -23,6 +23,7 @@ import { ServiceNotRunning } from "../ServiceError.ts"
 import { validate } from "../Validation.ts"
 import { JobEntry } from "./job.ts"
 import { JobBook } from "./jobBook.ts"
+import { queueRunningOf, queueTimer } from "./metrics.ts"
 
 const DEFAULT_DRAIN = Duration.seconds(10)
 
@@ -37,6 +38,7 @@ export interface Metrics {
 /** Publishes the counts to `state` and the metrics whenever `dirty` opens; one update per burst. */
 const flusher = <A>(book: JobBook<A>, state: SubscriptionRef.SubscriptionRef<QS.QueueState>, metrics: Metrics) => {
   const queued = Metric.withAttributes(metrics.queued, { queue: book.name })
+  const running = queueRunningOf(book.name)
   const finished = (outcome: string) => Metric.withAttributes(metrics.finished, { queue: book.name, outcome })
   let last = book.stats()
   const flush = Effect.suspend(() => {
@@ -48,6 +50,7 @@ const flusher = <A>(book: JobBook<A>, state: SubscriptionRef.SubscriptionRef<QS.
     return Effect.all([
       SubscriptionRef.set(state, now),
       Metric.update(queued, now.queued),
+      Metric.update(running, now.running),
       delta("completed"),
       delta("failed"),
       delta("cancelled")
@@ -218,7 +221,8 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
       clock: yield* Clock.Clock,
       dirty: yield* Latch.make(false),
       stopping: yield* Deferred.make<void>(),
-      updated: Option.map(bus, (bus) => bus.publisher(jobUpdated<A>(name)))
+      updated: Option.map(bus, (bus) => bus.publisher(jobUpdated<A>(name))),
+      timed: queueTimer(name, yield* Effect.context())
     })
     // Added first, so it runs last, once the queue has stopped.
     yield* Effect.addFinalizer(() => Effect.sync(() => void (book.stopped = true)))
