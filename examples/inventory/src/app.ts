@@ -9,7 +9,7 @@
  * - the page at `/` and the client module it imports.
  */
 import { NodeServices } from "@effect/platform-node"
-import { ClientModule, Persistence } from "@specter-runtime/server"
+import { type App, ClientModule, Persistence } from "@specter-runtime/server"
 import { Layer } from "effect"
 import { HttpStaticServer } from "effect/http"
 import { fileURLToPath } from "node:url"
@@ -37,3 +37,6 @@ export const makeApp = (load: typeof LoadLive = LoadLive) =>
 
 /** The application as `npm start` runs it. */
 export const AppLive = makeApp()
+
+/** How the application is served: Prometheus metrics at `/metrics`, OpenAPI at `/openapi.json` with docs at `/docs`. */
+export const options: App.Options = { observability: { metrics: true, openApi: { title: "Inventory", version: "0.1.0" } } }

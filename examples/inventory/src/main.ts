@@ -2,6 +2,6 @@
  * The inventory example: `npm start` (port 3000, or PORT).
  */
 import { App } from "@specter-runtime/server"
-import { AppLive } from "./app.ts"
+import { AppLive, options } from "./app.ts"
 
-App.run(AppLive)
+App.run(AppLive, options)

@@ -26,6 +26,7 @@ import { Cause, Data, type Duration, Effect, Exit, Layer, Logger, type Runtime }
 import { type HttpRouter, type HttpServer } from "effect/http"
 import * as Health from "./Health.ts"
 import * as internal from "./internal/app.ts"
+import type * as observability from "./internal/observability.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
 import type * as SocketServer from "./SocketServer.ts"
 
@@ -43,6 +44,12 @@ import type * as SocketServer from "./SocketServer.ts"
  *   1 second).
  * - `logRequests`: log every request at info (default `false`). The listen address
  *   is always logged.
+ * - `observability`: `metrics` serves `GET /metrics` in the Prometheus format
+ *   (`true`, or `Metrics.Options`); `openApi` serves `GET /openapi.json` and a docs
+ *   page at `/docs` (`true`, or `OpenApi.Options`); `otlp` exports traces, metrics
+ *   and logs when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (on by default; `false`
+ *   turns it off, `Telemetry.Options` sets the endpoint). Metrics and spans are
+ *   recorded either way.
  *
  * @since 0.1.0
  * @category models
@@ -56,6 +63,7 @@ export interface Options {
   readonly maxInFlight?: number | undefined
   readonly shutdownTimeout?: Duration.Input | undefined
   readonly logRequests?: boolean | undefined
+  readonly observability?: observability.Options | undefined
 }
 
 /**
@@ -116,6 +124,7 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
               Layer.effectDiscard(Effect.fail(internal.portInUse(error) ? new StartupError({ message: `port ${settings.port} is already in use` }) : error)))
           )
         ),
+        Layer.provide(internal.telemetry(options.observability)),
         Layer.provide(settings.json ? Logger.layer([Logger.consoleJson]) : Layer.empty)
       ) as Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError>
   ))

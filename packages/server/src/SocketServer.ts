@@ -22,6 +22,7 @@ import { SocketProtocol } from "@specter-runtime/protocol"
 import { Context, Deferred, Effect, Layer, Result, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { Socket } from "effect/socket"
+import { socketMeter } from "./internal/metrics.ts"
 import * as internal from "./internal/socketServer.ts"
 import { encodeOrDie, type SessionImpl, Topics } from "./internal/socketSession.ts"
 import * as Ingress from "./SocketIngress.ts"
@@ -128,7 +129,8 @@ export const make = (options: Options = {}): Effect.Effect<SocketServer["Service
       ingress: yield* SocketIngress,
       sessions: new Map(),
       topics: new Topics(),
-      announce: (sid, connected) => bus.emit(connected ? Connected : Disconnected, { sid })
+      announce: (sid, connected) => bus.emit(connected ? Connected : Disconnected, { sid }),
+      meter: yield* socketMeter
     }
     return SocketServer.of({
       push: (sid, event, payload) => {

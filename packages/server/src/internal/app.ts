@@ -12,6 +12,10 @@ import { createServer, type Server, STATUS_CODES } from "node:http"
 import * as Health from "../Health.ts"
 import * as SocketServer from "../SocketServer.ts"
 import { recover } from "./failure.ts"
+import { httpMeter, routeRecorder } from "./metrics.ts"
+import * as observability from "./observability.ts"
+
+export const telemetry = observability.telemetry
 
 const MiB = 1024 * 1024
 
@@ -96,6 +100,7 @@ export const assemble = <ROut, E>(
     readonly maxBodyBytes?: number | undefined
     readonly maxInFlight?: number | undefined
     readonly logRequests?: boolean | undefined
+    readonly observability?: observability.Options | undefined
   },
   _settings: Settings
 ) => {
@@ -106,11 +111,13 @@ export const assemble = <ROut, E>(
   const infrastructure = Layer.mergeAll(
     Health.routes(),
     SocketServer.route(options.socketPath ?? "/ws"),
-    errorEnvelope(options.maxBodyBytes ?? MiB)
+    errorEnvelope(options.maxBodyBytes ?? MiB),
+    observability.metricsRoute(options.observability),
+    routeRecorder
   ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
   const quiet = options.logRequests !== true
   const serving = Layer.unwrap(HttpRouter.HttpRouter.use((router) => {
-    const handler = router.asHttpEffect()
+    const handler = httpMeter(router.asHttpEffect())
     // The listen address is always logged; each request only with `logRequests`.
     return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
   }))
@@ -122,6 +129,7 @@ export const assemble = <ROut, E>(
   )
   return closeSocketsFirst.pipe(
     Layer.provideMerge(Health.markReady),
+    Layer.provideMerge(observability.openApiRoutes(options.observability)),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),
     Layer.provideMerge(served)
   )

@@ -11,6 +11,7 @@ import { SocketProtocol } from "@specter-runtime/protocol"
 import { Deferred, Effect, FiberSet, Result, Semaphore, type Scope } from "effect"
 import { Socket } from "effect/socket"
 import type { Dispatch, SocketIngress } from "../SocketIngress.ts"
+import { closeCode, eventSpan, type SocketMeter } from "./metrics.ts"
 import { unknownEventError } from "./socketIngress.ts"
 import { SessionImpl, type Topics } from "./socketSession.ts"
 
@@ -28,12 +29,14 @@ export interface Hub {
   readonly sessions: Map<string, SessionImpl>
   readonly topics: Topics
   readonly announce: (sid: string, connected: boolean) => Effect.Effect<void>
+  readonly meter: SocketMeter
 }
 
 const internalError: SocketProtocol.AckError = { code: "internal", message: "internal server error" }
 
 /** Answers an emit: an ack when it carried an `id`, an `error` frame for a failure without one. */
-const reply = (session: SessionImpl, frame: SocketProtocol.ClientFrame & { readonly type: "emit" }, dispatch: Dispatch) => {
+const reply = (hub: Hub, session: SessionImpl, frame: SocketProtocol.ClientFrame & { readonly type: "emit" }, dispatch: Dispatch) => {
+  hub.meter.answered(frame.id !== undefined, dispatch._tag === "Ok" ? undefined : dispatch._tag === "Failed" ? dispatch.error.code : unknownEventError(frame.event).code)
   switch (dispatch._tag) {
     case "UnknownEvent":
       return session.send(SocketProtocol.failed(frame.id, unknownEventError(frame.event)))
@@ -64,13 +67,14 @@ const inLane = (session: SessionImpl, event: string, effect: Effect.Effect<void>
 }
 
 const emit = (hub: Hub, session: SessionImpl, frame: SocketProtocol.ClientFrame & { readonly type: "emit" }) => {
-  const answer = Effect.flatMap(hub.ingress.dispatch(frame.event, frame.payload, { session }), (d) => reply(session, frame, d))
-  return hub.ingress.isOrdered(frame.event) ? inLane(session, frame.event, answer) : answer
+  const answer = Effect.flatMap(hub.ingress.dispatch(frame.event, frame.payload, { session }), (d) => reply(hub, session, frame, d))
+  return eventSpan(frame.event, session.sid, hub.ingress.isOrdered(frame.event) ? inLane(session, frame.event, answer) : answer)
 }
 
 /** Handles one text frame; an emit is passed to `start`. */
 const onFrame = (hub: Hub, session: SessionImpl, start: (work: Effect.Effect<void>) => Effect.Effect<void>) => (text: string): Effect.Effect<void> => {
   const max = hub.settings.maxFrameBytes
+  hub.meter.frameIn()
   if (text.length > max / 3 && Buffer.byteLength(text, "utf8") > max) {
     session.open = false
     return session.close(1009, `frame larger than ${max} bytes`)
@@ -78,6 +82,7 @@ const onFrame = (hub: Hub, session: SessionImpl, start: (work: Effect.Effect<voi
   const decoded = SocketProtocol.decode(text)
   if (Result.isFailure(decoded)) {
     const { code, id, message } = decoded.failure
+    hub.meter.answered(id !== undefined, code)
     return session.send(SocketProtocol.failed(id, { code, message }))
   }
   const frame = decoded.success
@@ -93,10 +98,11 @@ const onFrame = (hub: Hub, session: SessionImpl, start: (work: Effect.Effect<voi
 }
 
 /** Removes the session from the hub (once) and announces it. */
-const retire = (hub: Hub, session: SessionImpl) =>
+const retire = (hub: Hub, session: SessionImpl, code = 1006) =>
   Effect.suspend(() => {
     session.open = false
     if (!hub.sessions.delete(session.sid)) return Effect.void
+    hub.meter.sessionClosed(session.closeCode ?? code)
     hub.topics.leaveAll(session)
     Deferred.doneUnsafe(session.gone, Effect.void)
     return hub.announce(session.sid, false)
@@ -110,8 +116,9 @@ export const serve = (hub: Hub, socket: Socket.Socket): Effect.Effect<void, neve
   Effect.gen(function*() {
     const writer = yield* socket.writer
     const pull = yield* Socket.readerString(socket)
-    const session = new SessionImpl(writer, hub.topics)
+    const session = new SessionImpl(writer, hub.topics, hub.meter)
     hub.sessions.set(session.sid, session)
+    hub.meter.sessionOpened()
     yield* Effect.addFinalizer(() => retire(hub, session))
     yield* hub.announce(session.sid, true)
     const running = yield* FiberSet.make<void, never>()
@@ -125,7 +132,7 @@ export const serve = (hub: Hub, socket: Socket.Socket): Effect.Effect<void, neve
         Effect.flatMap(pull, (frames) =>
           Effect.forEach(frames, (text) => (session.open ? handle(text) : Effect.void), { discard: true })),
       step: () => {}
-    }).pipe(Effect.catchTag("SocketError", () => Effect.void))
+    }).pipe(Effect.catchTag("SocketError", (error) => retire(hub, session, closeCode(error))))
     yield* retire(hub, session)
     yield* FiberSet.awaitEmpty(running)
   }).pipe(Effect.catchTag("SocketError", () => Effect.void))

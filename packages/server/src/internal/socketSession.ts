@@ -8,6 +8,7 @@ import { Deferred, Effect, Result } from "effect"
 import { Socket } from "effect/socket"
 import { randomUUID } from "node:crypto"
 import type { Session } from "../SocketSession.ts"
+import type { SocketMeter } from "./metrics.ts"
 
 /** A frame as JSON text; a frame JSON cannot represent is a defect of whoever built it. */
 export const encodeOrDie = (frame: SocketProtocol.ServerFrame): Effect.Effect<string> => {
@@ -53,6 +54,8 @@ export class SessionImpl implements Session {
   readonly gone = Deferred.makeUnsafe<void>()
   /** Per ordered event, the frame the next one of that event waits for. */
   readonly lanes = new Map<string, Deferred.Deferred<void>>()
+  /** The close code the server sent, if it closed the connection. */
+  closeCode: number | undefined = undefined
   readonly write: (text: string) => Effect.Effect<void>
   readonly send: (frame: SocketProtocol.ServerFrame) => Effect.Effect<void>
   readonly close: (code: number, reason: string) => Effect.Effect<void>
@@ -60,11 +63,17 @@ export class SessionImpl implements Session {
   readonly join: Session["join"]
   readonly leave: Session["leave"]
 
-  constructor(writer: Socket.Writer, topics: Topics) {
+  constructor(writer: Socket.Writer, topics: Topics, meter?: SocketMeter) {
     // A write to a connection that is gone is dropped: the session is being retired.
-    this.write = (text) => Effect.ignore(writer.write(text))
+    this.write = (text) => {
+      meter?.framesSent(1)
+      return Effect.ignore(writer.write(text))
+    }
     this.send = (frame) => Effect.flatMap(encodeOrDie(frame), this.write)
-    this.close = (code, reason) => Effect.ignore(writer.write(new Socket.CloseEvent(code, reason)))
+    this.close = (code, reason) => {
+      this.closeCode ??= code
+      return Effect.ignore(writer.write(new Socket.CloseEvent(code, reason)))
+    }
     this.push = (event, payload) => this.send(SocketProtocol.event(event, payload))
     this.join = (topic) => Effect.sync(() => topics.join(topic, this))
     this.leave = (topic) => Effect.sync(() => topics.leave(topic, this))

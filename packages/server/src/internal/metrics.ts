@@ -1,0 +1,158 @@
+/**
+ * The `Metric`s of the server edge (sockets, HTTP), the recorder the socket
+ * engine calls, the HTTP middleware that counts requests, and the span of a
+ * socket event. Recorders are built once per socket hub with their attributes
+ * fixed, so what runs per frame is one `updateUnsafe`.
+ *
+ * @internal
+ */
+import { Clock, Context, Effect, Exit, Metric, Tracer } from "effect"
+import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+
+const ms = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 16 }) // 1 ms … ~33 s
+
+export const socketSessions = Metric.gauge("specter_socket_sessions", { description: "Socket sessions open now" })
+export const socketSessionsOpened = Metric.counter("specter_socket_sessions_opened_total", {
+  description: "Socket sessions opened",
+  incremental: true
+})
+export const socketFramesIn = Metric.counter("specter_socket_frames_in_total", {
+  description: "Socket frames received",
+  incremental: true
+})
+export const socketFramesOut = Metric.counter("specter_socket_frames_out_total", {
+  description: "Socket frames sent (an event pushed to N sessions is N frames)",
+  incremental: true
+})
+export const socketAcks = Metric.counter("specter_socket_acks_total", {
+  description: "Acks sent for emits with an id, by outcome (ok, error)",
+  incremental: true
+})
+export const socketErrors = Metric.counter("specter_socket_errors_total", {
+  description: "Error answers sent to socket clients (failed acks and error frames), by code",
+  incremental: true
+})
+export const socketCloses = Metric.counter("specter_socket_closes_total", {
+  description: "Socket sessions closed, by WebSocket close code",
+  incremental: true
+})
+export const httpRequests = Metric.counter("specter_http_requests_total", {
+  description: "HTTP requests answered, by method, route (the pattern, or 'unmatched') and status",
+  incremental: true
+})
+export const httpDuration = Metric.histogram("specter_http_request_duration_ms", {
+  description: "HTTP request latency in milliseconds (until the response is ready), by method and route",
+  boundaries: ms
+})
+
+/** The socket engine's recorder; one per socket hub. */
+export class SocketMeter {
+  private readonly context: Context.Context<never>
+  private readonly open = socketSessions
+  private readonly opened = socketSessionsOpened
+  private readonly framesIn = socketFramesIn
+  private readonly framesOut = socketFramesOut
+  private readonly acksOk = Metric.withAttributes(socketAcks, { outcome: "ok" })
+  private readonly acksError = Metric.withAttributes(socketAcks, { outcome: "error" })
+  private readonly errors = new Map<string, Metric.Counter<number>>()
+  private readonly closes = new Map<number, Metric.Counter<number>>()
+
+  constructor(context: Context.Context<never>) {
+    this.context = context
+  }
+
+  sessionOpened(): void {
+    this.opened.updateUnsafe(1, this.context)
+    this.open.modifyUnsafe(1, this.context)
+  }
+
+  /** A session ended with close `code` (1006 when the connection just went away). */
+  sessionClosed(code: number): void {
+    this.open.modifyUnsafe(-1, this.context)
+    let counter = this.closes.get(code)
+    if (counter === undefined) this.closes.set(code, counter = Metric.withAttributes(socketCloses, { code: String(code) }))
+    counter.updateUnsafe(1, this.context)
+  }
+
+  frameIn(): void {
+    this.framesIn.updateUnsafe(1, this.context)
+  }
+
+  framesSent(count: number): void {
+    this.framesOut.updateUnsafe(count, this.context)
+  }
+
+  /** An answer to an emit: an ack (`id` given) and, when it failed, its error `code`. */
+  answered(acked: boolean, errorCode: string | undefined): void {
+    if (acked) (errorCode === undefined ? this.acksOk : this.acksError).updateUnsafe(1, this.context)
+    if (errorCode === undefined) return
+    let counter = this.errors.get(errorCode)
+    if (counter === undefined) this.errors.set(errorCode, counter = Metric.withAttributes(socketErrors, { code: errorCode }))
+    counter.updateUnsafe(1, this.context)
+  }
+}
+
+/** A recorder for the calling context's metric registry. */
+export const socketMeter: Effect.Effect<SocketMeter> = Effect.map(Effect.context<never>(), (context) => new SocketMeter(context))
+
+/** The close code of a socket read that failed: the peer's code, else 1006 (abnormal closure). */
+export const closeCode = (error: { readonly reason: unknown }): number => {
+  const reason = error.reason as { readonly _tag?: unknown; readonly code?: unknown }
+  return reason._tag === "SocketCloseError" && typeof reason.code === "number" ? reason.code : 1006
+}
+
+/**
+ * `answer` in a span `socket.event <event>` of its own (a root: a frame starts a
+ * new trace), linked to the span of the connection's upgrade request. Nothing is
+ * added when no tracer is installed (the native tracer).
+ */
+export const eventSpan = <A, E, R>(event: string, sid: string, answer: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) return answer
+    const connection = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+    return Effect.withSpan(answer, `socket.event ${event}`, {
+      root: true,
+      kind: "server",
+      links: connection === undefined ? [] : [{ span: connection, attributes: { "specter.link": "connection" } }],
+      attributes: { "specter.event": event, "specter.sid": sid }
+    })
+  })
+
+/** Where the router leaves the pattern of the route that answered, for the HTTP meter outside it. */
+class MatchedRoute extends Context.Service<MatchedRoute, { path: string }>()("@specter-runtime/server/internal/MatchedRoute") {}
+
+/**
+ * A global router middleware that tells the HTTP meter which route answered:
+ * the router's `RouteContext` is only visible inside it.
+ */
+export const routeRecorder = HttpRouter.middleware((app) =>
+  Effect.onExit(app, () =>
+    Effect.withFiber((fiber) => {
+      const slot = Context.getOrUndefined(fiber.context, MatchedRoute)
+      const matched = Context.getOrUndefined(fiber.context, HttpRouter.RouteContext)
+      if (slot !== undefined && matched !== undefined) slot.path = matched.route.path
+      return Effect.void
+    })), { global: true })
+
+/**
+ * The HTTP middleware that counts every request by method, route and status and
+ * records its latency. It sits outside the router (and its error envelope), so a
+ * failure is counted with the status it was answered with (500 for a defect).
+ */
+export const httpMeter = <E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.withFiber((fiber) => {
+    const context = fiber.context as Context.Context<never>
+    const clock = fiber.getRef(Clock.Clock)
+    const start = clock.currentTimeNanosUnsafe()
+    const slot = { path: "unmatched" }
+    return Effect.onExit(Effect.provideService(app, MatchedRoute, slot), (exit) =>
+      Effect.sync(() => {
+        const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
+        const status = Exit.isSuccess(exit) ? exit.value.status : 500
+        const attributes = { method: request.method, route: slot.path }
+        Metric.withAttributes(httpRequests, { ...attributes, status: String(status) }).updateUnsafe(1, context)
+        Metric.withAttributes(httpDuration, attributes).updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e6, context)
+      }))
+  })
