@@ -17,7 +17,7 @@
  *
  * @since 0.2.0
  */
-import { type Duration, Layer } from "effect"
+import { Config, type Duration, Effect, Layer, Option } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { Otlp, type OtlpExporter, OtlpSerialization } from "effect/observability"
 
@@ -26,7 +26,8 @@ import { Otlp, type OtlpExporter, OtlpSerialization } from "effect/observability
  *
  * - `endpoint`: the collector's base URL (`http://localhost:4318`); signals go to
  *   `/v1/traces`, `/v1/metrics` and `/v1/logs` below it.
- * - `serviceName`: the `service.name` resource attribute (default: `OTEL_SERVICE_NAME`).
+ * - `serviceName`: the `service.name` resource attribute (default: `OTEL_SERVICE_NAME`,
+ *   else `specter`).
  * - `exportInterval`: how often buffered spans, metrics and logs are sent
  *   (default 5 seconds for spans, 10 for metrics, 1 for logs).
  *
@@ -57,17 +58,20 @@ export interface Options {
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<OtlpExporter.Flusher> => {
-  const resource = options.serviceName === undefined ? undefined : { serviceName: options.serviceName }
-  const otlp = options.endpoint === undefined
-    ? Otlp.layerFromConfig({ resource })
-    : Otlp.layer({
-      baseUrl: options.endpoint,
-      resource,
-      tracerExportInterval: options.exportInterval,
-      metricsExportInterval: options.exportInterval,
-      loggerExportInterval: options.exportInterval,
-      loggerMergeWithExisting: true
-    })
-  return otlp.pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
-}
+export const layer = (options: Options = {}): Layer.Layer<OtlpExporter.Flusher> =>
+  Layer.unwrap(Effect.gen(function*() {
+    // OTLP needs a `service.name`; without one anywhere it is "specter".
+    const configured = yield* Config.option(Config.String("OTEL_SERVICE_NAME")).pipe(Effect.orElseSucceed(Option.none))
+    const resource = { serviceName: options.serviceName ?? Option.getOrElse(configured, () => "specter") }
+    const otlp = options.endpoint === undefined
+      ? Otlp.layerFromConfig({ resource })
+      : Otlp.layer({
+        baseUrl: options.endpoint,
+        resource,
+        tracerExportInterval: options.exportInterval,
+        metricsExportInterval: options.exportInterval,
+        loggerExportInterval: options.exportInterval,
+        loggerMergeWithExisting: true
+      })
+    return otlp.pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
+  }))
