@@ -60,13 +60,20 @@ const groupOf = (path: string): string => {
   return (segments[0] === "api" ? segments[1] : segments[0]) ?? "root"
 }
 
+/** The path parameters of `path` as strings: what a route without a `params` Schema receives. */
+const rawParams = (path: string): Schema.Top | undefined => {
+  const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
+  return names.length === 0 ? undefined : Schema.Struct(Object.fromEntries(names.map((name) => [name, Schema.String])))
+}
+
 const endpoint = (route: Served) => {
   const d = route.described
+  const params = d?.params ?? rawParams(route.path)
   const success = (d?.response ?? Schema.Unknown).pipe(HttpApiSchema.status(d?.status ?? 200))
   const make = HttpApiEndpoint.make(route.method as "GET")
   return make(`${route.method} ${route.path}`, route.path as `/${string}`, {
     ...(d?.body === undefined || route.method === "GET" ? {} : { payload: d.body as Schema.Struct<{}> }),
-    ...(d?.params === undefined ? {} : { params: d.params as Schema.Struct<{}> }),
+    ...(params === undefined ? {} : { params: params as Schema.Struct<{}> }),
     ...(d?.query === undefined ? {} : { query: d.query as Schema.Struct<{}> }),
     success
   } as {})
