@@ -23,6 +23,7 @@
 import { Cause, Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { catchFailure } from "./internal/failure.ts"
 import * as internal from "./internal/bus.ts"
+import { listenerSpans } from "./internal/metrics.ts"
 
 const EventTypeId = "~@specter-runtime/core/Bus/Event" as const
 
@@ -311,7 +312,8 @@ export const listen = <A, X, R>(
   handler: (payload: A) => Effect.Effect<void, X, R>,
   options?: ListenOptions
 ): Effect.Effect<void, never, Bus | Scope.Scope | R> =>
-  Effect.flatMap(subscribe(event), (stream) => forkListener(consume(event, stream, handler, options)))
+  Effect.flatMap(listenerSpans(event.name, options?.label, handler), (handle) =>
+    Effect.flatMap(subscribe(event), (stream) => forkListener(consume(event, stream, handle, options))))
 
 /**
  * `listen` with a plain function: the cheapest listener, for synchronous work (a

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { type Clock, Deferred, Effect, type Fiber, type Latch, Option, Queue, type Semaphore } from "effect"
+import { type Clock, Deferred, Effect, type Fiber, type Latch, Option, Queue, type Semaphore, type Tracer } from "effect"
 import type * as Bus from "../Bus.ts"
 import type * as QS from "../QueueService.ts"
 import { JobEntry } from "./job.ts"
@@ -72,9 +72,10 @@ export class JobBook<A> {
     return { workers: this.workers, ...this.counts }
   }
 
-  /** Queues a new job for `item`; returns its id. */
-  offer(item: A): string {
+  /** Queues a new job for `item` (enqueued in span `cause`); returns its id. */
+  offer(item: A, cause?: Tracer.AnySpan): string {
     const entry = new JobEntry(++this.next, this.name, item, this.clock.currentTimeMillisUnsafe(), this.changed)
+    entry.cause = cause
     this.active.add(entry)
     this.counts.queued++
     Queue.offerUnsafe(this.queue, entry)

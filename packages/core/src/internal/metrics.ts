@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Clock, Context, Effect, Exit, Metric, Scope } from "effect"
+import { Clock, Context, Effect, Exit, Metric, Scope, Tracer } from "effect"
 
 const ms = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 16 }) // 1 ms … ~33 s
 
@@ -119,3 +119,48 @@ export const commitTimer = (state: string) => {
         }))
     })
 }
+
+/** Whether spans are exported from `context` (a tracer other than Effect's native one is installed). */
+export const isTraced = (context: Context.Context<never>): boolean => Context.get(context, Tracer.Tracer) !== Tracer.nativeTracer
+
+/** The span `context` runs in, if any: what caused the work it starts. */
+export const causeOf = (context: Context.Context<never>): Tracer.AnySpan | undefined =>
+  Context.getOrUndefined(context, Tracer.ParentSpan)
+
+/**
+ * `handle` with each job in a span `queue.job <queue>` (a trace of its own, linked
+ * to the span that enqueued the job); `handle` itself when nothing is traced.
+ */
+export const jobSpans = <J extends { readonly id: string; readonly cause?: Tracer.AnySpan | undefined }, A, E, R>(
+  queue: string,
+  handle: (job: J) => Effect.Effect<A, E, R>,
+  traced: boolean
+): (job: J) => Effect.Effect<A, E, R> =>
+  traced
+    ? (job) =>
+      Effect.withSpan(handle(job), `queue.job ${queue}`, {
+        root: true,
+        kind: "consumer",
+        links: job.cause === undefined ? [] : [{ span: job.cause, attributes: { "specter.link": "enqueued" } }],
+        attributes: { "specter.queue": queue, "specter.job": job.id }
+      })
+    : handle
+
+/**
+ * `handler` with each message in a span `bus.listen <event>` (attributes: the
+ * event, the listener's label), when the calling context exports spans; `handler`
+ * itself otherwise. The span's parent is the listener's owner's span, if any.
+ */
+export const listenerSpans = <A, X, R>(
+  event: string,
+  label: string | undefined,
+  handler: (payload: A) => Effect.Effect<void, X, R>
+): Effect.Effect<(payload: A) => Effect.Effect<void, X, R>> =>
+  Effect.map(Effect.context<never>(), (context) =>
+    isTraced(context)
+      ? (payload: A) =>
+        Effect.withSpan(handler(payload), `bus.listen ${event}`, {
+          kind: "consumer",
+          attributes: { "specter.event": event, "specter.listener": label ?? "listener" }
+        })
+      : handler)

@@ -23,7 +23,7 @@ import { ServiceNotRunning } from "../ServiceError.ts"
 import { validate } from "../Validation.ts"
 import { JobEntry } from "./job.ts"
 import { JobBook } from "./jobBook.ts"
-import { queueRunningOf, queueTimer } from "./metrics.ts"
+import { causeOf, isTraced, jobSpans, queueRunningOf, queueTimer } from "./metrics.ts"
 
 const DEFAULT_DRAIN = Duration.seconds(10)
 
@@ -175,14 +175,15 @@ const notRunning = (book: JobBook<any>) =>
     Effect.fail(new ServiceNotRunning({ service: book.name, status: book.stopped ? "stopped" : "stopping", operation: "enqueue" }))
   )
 
-const enqueueWith = <A>(book: JobBook<A>) =>
+const enqueueWith = <A>(book: JobBook<A>, traced: boolean) =>
 (item: A, options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<string, QueueFull | ServiceNotRunning> =>
-  Effect.suspend(() => {
+  Effect.withFiber(({ context }) => {
     if (!book.accepting) return notRunning(book)
+    const cause = traced ? causeOf(context) : undefined
     const places = book.places
-    if (places === undefined) return Exit.succeed(book.offer(item))
+    if (places === undefined) return Exit.succeed(book.offer(item, cause))
     const admit = (taken: boolean) =>
-      taken ? Effect.succeed(book.offer(item)) : Effect.fail(new QueueFull({ queue: book.name, capacity: book.capacity }))
+      taken ? Effect.succeed(book.offer(item, cause)) : Effect.fail(new QueueFull({ queue: book.name, capacity: book.capacity }))
     if (options?.timeout === undefined) return Effect.flatMap(places.takeIfAvailable(1), admit)
     const wait = Effect.raceFirst(Effect.as(places.take(1), true), Effect.andThen(Deferred.await(book.stopping), notRunning(book)))
     return Effect.flatMap(Effect.timeoutOption(wait, options.timeout), (taken) => admit(Option.getOrElse(taken, () => false)))
@@ -234,7 +235,8 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
     // What the handler and the item Schema need, for workers forked later and submits.
     const services = yield* Effect.context<R | S["DecodingServices"]>()
     const scope = yield* Effect.scope
-    const handle = withRetry(book, options)
+    const traced = isTraced(services)
+    const handle = jobSpans(name, withRetry(book, options), traced)
     let spawned = 0
     const respawn = (): Effect.Effect<void> =>
       Effect.asVoid(Effect.forkIn(Effect.provideContext(worker(book, handle, respawn, ++spawned), services), scope))
@@ -243,7 +245,7 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
     const drainTimeout = options.drainTimeout === undefined ? DEFAULT_DRAIN : Duration.fromInputUnsafe(options.drainTimeout)
     yield* Effect.addFinalizer(() => drain(book, drainTimeout))
 
-    const enqueue = enqueueWith(book)
+    const enqueue = enqueueWith(book, traced)
     return {
       name,
       updated: jobUpdated<A>(name),
