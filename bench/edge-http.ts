@@ -121,7 +121,7 @@ const measure = (server: Layer.Layer<HttpServer.HttpServer, unknown>): Promise<L
 
 const specter = App.layer(
   Router.layer([Route.post("/items", { body: NewItem, status: 201 }, ({ body }) => Effect.succeed(body))]),
-  { port: 0, host: "127.0.0.1", logRequests: false }
+  { http: { port: 0, host: "127.0.0.1", logRequests: false } }
 )
 
 const bareEffect = HttpRouter.serve(

@@ -48,9 +48,7 @@ interface Report {
 
 const serveBoth = async () => {
   const specter = App.layer(Handler.layer("bench", { echo: { handle: (payload) => Effect.succeed(payload) } }), {
-    port: 0,
-    host: "127.0.0.1",
-    logRequests: false
+    http: { port: 0, host: "127.0.0.1", logRequests: false }
   })
 
   // Bare Effect: parse by hand, answer by hand, one frame after the other.

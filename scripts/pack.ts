@@ -50,7 +50,13 @@ export const pack = (destination: string, env: NodeJS.ProcessEnv = process.env):
   return new Promise((resolvePacked, reject) =>
     execFile("npm", args, { cwd: root, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error !== null) return reject(new Error(`npm pack failed: ${error.message}\n${stdout}\n${stderr}`))
-      const results = JSON.parse(stdout) as ReadonlyArray<{ name: string; version: string; filename: string }>
+      let results: ReadonlyArray<{ name: string; version: string; filename: string }>
+      try {
+        results = JSON.parse(stdout)
+      } catch {
+        // A lifecycle script (prepack) that writes to stdout mixes its lines into npm's JSON.
+        return reject(new Error(`npm pack printed something other than its JSON report:\n${stdout}\n${stderr}`))
+      }
       resolvePacked(results.map(({ name, version, filename }) => ({ name, version, file: join(target, filename) })))
     }))
 }

@@ -21,7 +21,7 @@ const Api = Router.layer([
 ], { prefix: "/api" })
 
 // An HTTP client for relative URLs against the running app (what @specter-runtime/testing/server does).
-const Served = HttpServer.layerTestClient.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(App.layer(Api, { port: 0 })))
+const Served = HttpServer.layerTestClient.pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(App.layer(Api, { http: { port: 0 } })))
 
 const call = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: string, type = "application/json") =>
   Effect.gen(function*() {

@@ -7,7 +7,6 @@ const $ = (id) => document.getElementById(id)
 const client = connect(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`, { route: location.pathname })
 
 client.onStatus((status) => { $("status").textContent = status.state })
-client.join("items")
 
 const cell = (text) => {
   const td = document.createElement("td")
@@ -15,8 +14,11 @@ const cell = (text) => {
   return td
 }
 
-const render = (items) => {
-  const rows = items.map((item) => {
+// The items by id: the list on every (re)join, then each change as a delta.
+const items = new Map()
+const render = () => {
+  const sorted = [...items.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+  const rows = sorted.map((item) => {
     const tr = document.createElement("tr")
     tr.append(cell(item.name), cell(String(item.quantity)), cell(item.active ? "yes" : "no"), cell(item.tags.join(", ")))
     return tr
@@ -31,10 +33,15 @@ const render = (items) => {
   $("items").replaceChildren(...rows)
 }
 
-client.on("items:changed", ({ items }) => render(items))
-// Load the list on every (re)connect: changes made while the page was offline are not pushed again.
-const loadItems = () => fetch("/api/items").then((res) => res.json()).then(({ items }) => render(items))
-client.onStatus((status) => { if (status.state === "open") loadItems() })
+client.on("items:snapshot", ({ items: list }) => {
+  items.clear()
+  for (const item of list) items.set(item.id, item)
+  render()
+})
+client.on("items:added", (item) => { items.set(item.id, item); render() })
+client.on("items:removed", ({ id }) => { items.delete(id); render() })
+// Join on every (re)connect: the server answers with the whole list, then pushes each change.
+client.onStatus((status) => { if (status.state === "open") client.emit("items:join").catch(() => {}) })
 client.on("clock:tick", ({ now, ticks }) => {
   $("clock").textContent = new Date(now).toLocaleTimeString()
   $("ticks").textContent = String(ticks)

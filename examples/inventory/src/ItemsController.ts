@@ -1,24 +1,33 @@
 /**
  * Items over HTTP and the socket: `POST /api/items` (201 with the stored item),
- * `GET /api/items`, the socket event `items:add` (acked with the stored item),
- * and `items:changed` pushed to topic `items` after every change.
+ * `GET /api/items` (`{ items }`, in the order they were added),
+ * `DELETE /api/items/:id` (204, or 404 when there is no such item), the socket
+ * event `items:add` (acked with the stored item), and `items:join`, which joins
+ * topic `items`, pushes `items:snapshot` (`{ items }`) and is acked with
+ * `{ count }`; after it, every change arrives as `items:added` (the item) or
+ * `items:removed` (`{ id }`) (see `ItemsFeed`).
  */
 import { Controller, Route, SocketServer } from "@specter-runtime/server"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { Inventory } from "./Inventory.ts"
 import { NewItem } from "./Item.ts"
+import * as ItemsFeed from "./ItemsFeed.ts"
+
+const ItemId = Schema.Struct({ id: Schema.String })
 
 export const ItemsController = Controller.make("items", Effect.gen(function*() {
   const inventory = yield* Inventory
   const sockets = yield* SocketServer.SocketServer
-  yield* inventory.items.listen((state) => sockets.publish("items", "items:changed", state))
+  const feed = yield* ItemsFeed.make(inventory.items, (event, payload) => sockets.publish(ItemsFeed.topic, event, payload))
   return {
     routes: [
       Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => inventory.add(body)),
-      Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items })))
+      Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items }))),
+      Route.del("/api/items/:id", { params: ItemId }, ({ params }) => inventory.remove(params.id))
     ],
     events: {
-      "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) })
+      "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) }),
+      "items:join": Controller.event({ handle: (_, { session }) => feed.join(session) })
     }
   }
 }))

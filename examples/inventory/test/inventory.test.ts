@@ -1,12 +1,14 @@
 /**
  * The walking skeleton's "done when", against the example app on a real server:
- * HTTP with coercion and the error envelope, the socket push after a POST, and
- * `items:add` acked with the stored item.
+ * HTTP with coercion and the error envelope, the item limits, the list on
+ * `items:join` and the deltas after it, `DELETE`, and `items:add` acked with the
+ * stored item.
  */
 import { assert, describe, layer } from "@effect/vitest"
 import * as TestServer from "@specter-runtime/testing/server"
 import { Effect, Layer } from "effect"
 import { AppLive } from "../src/app.ts"
+import { limits } from "../src/Item.ts"
 
 const post = (body: string) =>
   TestServer.request("/api/items", { method: "POST", headers: { "content-type": "application/json" }, body })
@@ -30,16 +32,50 @@ describe("inventory", () => {
         assert.hasAllKeys(body.errors, ["name", "quantity"])
       }))
 
-    it.effect("a socket that joined topic items receives items:changed after a POST", () =>
+    it.effect("items:join answers the full list (items:snapshot, then an ack with {count}); after it a POST pushes items:added and a DELETE items:removed", () =>
       Effect.gen(function*() {
+        const { body: first } = yield* post('{"name":"shelf","quantity":1}')
         const socket = yield* TestServer.connect("/ws")
-        yield* socket.send({ type: "topic", action: "join", topic: "items" })
-        yield* socket.send({ type: "hello" })
-        yield* socket.next((f) => f.type === "ready")
-        const { body } = yield* post('{"name":"desk","quantity":1}')
-        const changed = yield* socket.next((f) => f.type === "event" && f.event === "items:changed")
-        assert.isTrue(changed.payload.items.some((item: { id: string }) => item.id === body.id))
+        yield* socket.send({ type: "emit", event: "items:join", id: 1 })
+        const snapshot = yield* socket.next((f) => f.type === "event" && f.event === "items:snapshot")
+        const ack = yield* socket.next((f) => f.type === "ack" && f.id === 1)
+        assert.deepStrictEqual(ack.payload, { count: snapshot.payload.items.length })
+        assert.deepInclude(snapshot.payload.items, first)
+        const { body: added } = yield* post('{"name":"desk","quantity":1}')
+        const pushed = yield* socket.next((f) => f.type === "event" && f.event === "items:added")
+        assert.deepStrictEqual(pushed.payload, added)
+        const deleted = yield* TestServer.request(`/api/items/${added.id}`, { method: "DELETE" })
+        assert.strictEqual(deleted.status, 204)
+        const removed = yield* socket.next((f) => f.type === "event" && f.event === "items:removed")
+        assert.deepStrictEqual(removed.payload, { id: added.id })
+        const listed = (yield* TestServer.request("/api/items")).body.items.map((item: { id: string }) => item.id)
+        assert.notInclude(listed, added.id)
       }).pipe(Effect.scoped))
+
+    it.effect("DELETE /api/items/:id of an unknown id answers 404 naming it", () =>
+      Effect.gen(function*() {
+        const { status, body } = yield* TestServer.request("/api/items/nope", { method: "DELETE" })
+        assert.deepStrictEqual([status, body.error], [404, "no item 'nope'"])
+      }))
+
+    it.effect("a test posts a name longer than the example's limit and gets 400", () =>
+      Effect.gen(function*() {
+        const { status, body } = yield* post(JSON.stringify({ name: "x".repeat(limits.name + 1), quantity: 1 }))
+        assert.strictEqual(status, 400)
+        assert.hasAllKeys(body.errors, ["name"])
+        assert.strictEqual((yield* post(JSON.stringify({ name: "x".repeat(limits.name), quantity: 1 }))).status, 201)
+      }))
+
+    it.effect("too many tags, a tag too long and a quantity out of 0..1,000,000 each answer 400 naming the field", () =>
+      Effect.gen(function*() {
+        const fieldsOf = (item: object) => Effect.map(post(JSON.stringify({ name: "n", quantity: 1, ...item })), ({ status, body }) => [status, Object.keys(body.errors ?? {})])
+        const tags = Array.from({ length: limits.tags + 1 }, (_, i) => `t${i}`)
+        assert.deepStrictEqual(yield* fieldsOf({ tags }), [400, ["tags"]])
+        assert.deepStrictEqual((yield* fieldsOf({ tags: ["x".repeat(limits.tag + 1)] }))[0], 400)
+        assert.deepStrictEqual(yield* fieldsOf({ quantity: limits.quantity + 1 }), [400, ["quantity"]])
+        assert.deepStrictEqual(yield* fieldsOf({ quantity: -1 }), [400, ["quantity"]])
+        assert.deepStrictEqual(yield* fieldsOf({ quantity: limits.quantity, tags: tags.slice(1) }), [201, []])
+      }))
 
     it.effect("emit items:add with an id is acked with the stored item; a bad one with field errors", () =>
       Effect.gen(function*() {

@@ -44,5 +44,6 @@ export const bundle = async (write = true): Promise<Bundle> => {
 if (import.meta.main) {
   const built = await bundle()
   const bytes = (text: string) => Buffer.byteLength(text)
-  console.log(`${file}: ${bytes(built.code)} bytes, ${built.gzipped} gzipped (source map ${bytes(built.map)} bytes)`)
+  // stderr: npm pack --json owns stdout while this runs as prepack.
+  console.error(`${file}: ${bytes(built.code)} bytes, ${built.gzipped} gzipped (source map ${bytes(built.map)} bytes)`)
 }

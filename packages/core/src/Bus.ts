@@ -10,6 +10,11 @@
  * (`on`, `off`, `once`, `emit`, `listener_count`), whose listeners ran on the
  * emitter's stack (weakness 1) and were keyed by their callback (weakness 3).
  *
+ * Across processes: when a `Bridge` is installed (`@specter-runtime/cluster` installs
+ * one over Redis in cluster mode), every event declared **with a Schema** is also
+ * sent to the other processes and reaches their subscribers once. Events declared
+ * without a Schema (`Bus.event<A>(name)`) stay in the process that emits them.
+ *
  * ```ts
  * const OrderPlaced = Bus.event("orders:placed", Order)
  *
@@ -123,6 +128,20 @@ export interface Publisher<A> {
 }
 
 /**
+ * Carries events between processes (see `Bus.bridge`). `send` is called, in the
+ * emitter's turn, for every emit of an event that has a Schema, with `json` the
+ * payload encoded by that Schema (a JSON value); it must not block and should batch.
+ * What arrives from other processes the bridge hands to `Bus.receive`; a bridge never
+ * hands a process its own events back (they were delivered locally already).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Bridge {
+  readonly send: (event: string, json: unknown) => void
+}
+
+/**
  * The bus, as a `Context` service: one per application.
  *
  * @since 0.1.0
@@ -155,6 +174,19 @@ export class Bus extends Context.Service<Bus, {
   readonly subscribers: (event?: Event<any>) => number
   /** Every event that has had a subscriber, with its counters. */
   readonly stats: () => ReadonlyArray<EventStats>
+  /**
+   * Installs `bridge` until the calling scope closes: from then on every emit of an
+   * event with a Schema is also handed to it. One bridge at a time (a second one
+   * replaces the first).
+   */
+  readonly bridge: (bridge: Bridge) => Effect.Effect<void, never, Scope.Scope>
+  /**
+   * Delivers an event that came from another process to the subscribers here (and
+   * not to the bridge again): `json` is decoded with the Schema of the subscribed
+   * event named `event`. An event nobody here subscribes to is ignored; a payload
+   * that does not decode is logged and dropped. `false` when it was not delivered.
+   */
+  readonly receive: (event: string, json: unknown) => boolean
 }>()("@specter-runtime/core/Bus") {}
 
 /**
@@ -165,15 +197,29 @@ export class Bus extends Context.Service<Bus, {
  */
 export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.context<Scope.Scope>(), (context) => {
   const topics = new internal.Topics(context)
+  let bridge: Bridge | undefined
+  const forward = (event: Event<any>, payload: unknown) => {
+    if (bridge === undefined || event.schema === undefined) return
+    let json: unknown
+    try {
+      json = internal.codec(event.schema).encode(payload)
+    } catch (error) {
+      Effect.runFork(Effect.logWarning(`bus: '${event.name}' not sent to other processes: its payload does not encode`, error))
+      return
+    }
+    bridge.send(event.name, json)
+  }
   const emitUnsafe = <A>(event: Event<A>, payload: A) => {
     const topic = topics.get(event.name)
     if (topic !== undefined && topic.subscribers.size > 0) topic.publish(payload)
+    if (bridge !== undefined) forward(event, payload)
   }
   return Bus.of({
     emit: (event, payload) => Effect.sync(() => emitUnsafe(event, payload)),
     emitUnsafe,
     emitAndWait: (event, payload) =>
       Effect.callback<void>((resume) => {
+        if (bridge !== undefined) forward(event, payload)
         const topic = topics.get(event.name)
         if (topic === undefined || topic.subscribers.size === 0) return resume(Effect.void)
         const ack = new internal.Acknowledged(payload, new Set(topic.subscribers), () => resume(Effect.void))
@@ -183,15 +229,16 @@ export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.ma
         if (ack.pending.size > 0) topic.acks.push(ack)
       }),
     subscribe: <A>(event: Event<A>) =>
-      internal.subscribe(topics.ensure(event.name, event.capacity)) as Effect.Effect<Stream.Stream<A>, never, Scope.Scope>,
+      internal.subscribe(topics.ensure(event.name, event.capacity, event.schema)) as Effect.Effect<Stream.Stream<A>, never, Scope.Scope>,
     publisher: <A>(event: Event<A>): Publisher<A> => {
-      const topic = topics.ensure(event.name, event.capacity)
+      const topic = topics.ensure(event.name, event.capacity, event.schema)
       return {
         get active() {
-          return topic.subscribers.size > 0
+          return topic.subscribers.size > 0 || (bridge !== undefined && event.schema !== undefined)
         },
         emit: (payload) => {
           if (topic.subscribers.size > 0) topic.publish(payload)
+          if (bridge !== undefined) forward(event, payload)
         }
       }
     },
@@ -205,9 +252,43 @@ export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.ma
         subscribers: topic.subscribers.size,
         published: topic.published,
         dropped: topic.dropped
-      }))
+      })),
+    bridge: (next) =>
+      Effect.acquireRelease(Effect.sync(() => void (bridge = next)), () =>
+        Effect.sync(() => {
+          if (bridge === next) bridge = undefined
+        })),
+    receive: (name, json) => {
+      const topic = topics.get(name)
+      if (topic === undefined || topic.codec === undefined || topic.subscribers.size === 0) return false
+      let payload: unknown
+      try {
+        payload = topic.codec.decode(json)
+      } catch (error) {
+        Effect.runFork(Effect.logWarning(`bus: an event '${name}' from another process does not decode; dropped`, error))
+        return false
+      }
+      topic.publish(payload)
+      return true
+    }
   })
 })
+
+/**
+ * The JSON value a bridge carries for `payload` of `event` (encoded with the event's
+ * Schema). Fails with the `SchemaError` when the payload does not encode; an event
+ * without a Schema has no encoding and dies (it never leaves its process).
+ *
+ * @example
+ * const json = yield* Bus.encode(OrderPlaced, { id: "o1" })
+ *
+ * @since 0.2.0
+ * @category bridging
+ */
+export const encode = <A>(event: Event<A>, payload: A): Effect.Effect<unknown, Schema.SchemaError> =>
+  event.schema === undefined
+    ? Effect.die(new TypeError(`[specter:bus] event '${event.name}' has no Schema: it stays in its process`))
+    : Schema.encodeUnknownEffect(Schema.toCodecJson(event.schema as Schema.Codec<unknown, unknown>))(payload)
 
 /**
  * A `Layer` providing a fresh `Bus`.

@@ -134,15 +134,15 @@ export interface StringOptions extends Options<string> {
 }
 
 /**
- * Options of `Field.list`: the shared ones, plus `maxLength`, which rejects a longer
- * array with `'<label>' must be at most N items` before any item is looked at
- * (`maxItems` in the JSON Schema).
+ * Options of `Field.list`: the shared ones, plus `maxItems`, which rejects a longer
+ * array with `'<label>' must be at most N items` before any item is looked at (so a
+ * huge list costs one length check); `maxItems` in the JSON Schema too.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ListOptions<T> extends Options<T> {
-  readonly maxLength?: number | undefined
+  readonly maxItems?: number | undefined
 }
 
 /**
@@ -238,7 +238,7 @@ export const bool = <const O extends Options<boolean> = {}>(options?: O & Option
  * when it has none. The item's own `required` and `label` are not used.
  *
  * @example
- * Field.list(Field.string({ maxLength: 20 }), { maxLength: 10, defaultWith: () => [] })
+ * Field.list(Field.string({ maxLength: 20 }), { maxItems: 10, defaultWith: () => [] })
  *
  * @since 0.1.0
  * @category constructors
@@ -252,7 +252,7 @@ export function list<const O extends ListOptions<ReadonlyArray<unknown>> = {}>(
 ): FieldOf<ReadonlyArray<unknown>, O>
 export function list(itemOrOptions?: Any | ListOptions<any>, options?: ListOptions<any>): Field<any, any, any, any> {
   const [item, opts] = isField(itemOrOptions) ? [internal.asItem(itemOrOptions.spec), options] : [undefined, itemOrOptions]
-  return make(internal.makeSpec("array", { target: "array", convert: internal.toList, item }, opts))
+  return make(internal.makeSpec("array", { target: "array", convert: internal.toList, item }, internal.listOptions(opts)))
 }
 
 /**

@@ -27,12 +27,12 @@ import * as sqlite from "./internal/sqlite.ts"
 
 /**
  * How a Store or Model is persisted: `PersistState` (the whole state as one value)
- * or `PersistEntries` (a record state, one value per entry).
+ * or `PersistEntry` (a record state, one value per entry).
  *
  * @since 0.1.0
  * @category models
  */
-export type PersistOptions<S> = PersistState<S> | PersistEntries<S>
+export type PersistOptions<S> = PersistState<S> | PersistEntry<S[keyof S]>
 
 /**
  * Options shared by both layouts.
@@ -55,6 +55,9 @@ export interface PersistBase {
  * rewritten on every change. Every new state is encoded before it is committed,
  * so a state that does not match `schema` is refused (`InvalidState`).
  *
+ * **When to use**: small states. A change costs the size of the whole state; for a
+ * collection use `Store.makeKeyed` with `PersistEntry`.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -63,23 +66,68 @@ export interface PersistState<S> extends PersistBase {
 }
 
 /**
- * A record state (`Record<string, V>`, e.g. items by id), one JSON value per entry
- * under `<key>/<entry>` (through `Schema.toCodecJson(entry)`): a change encodes and
- * writes only the entries it changed and removes the ones it deleted, so its cost
- * is that of the change, not of the whole state. An entry that does not match
- * `entry` is refused (`InvalidState`); an unreadable stored entry is moved aside on
- * its own, the others load.
+ * One JSON value (one row) per entry, under `<key>/<entry>` (through
+ * `Schema.toCodecJson(entry)`): a change encodes and writes only the entries it
+ * touched and removes the ones it deleted, so its cost is that of the change, not
+ * of the whole state. An entry that does not match `entry` is refused
+ * (`InvalidState`); an unreadable stored entry is moved aside on its own, the
+ * others load.
  *
- * ```ts
- * const items = yield* Store.make("items", {} as Record<string, Item>, { persist: { entry: Item } })
- * ```
+ * A value stored whole under `key` itself (by an earlier version that used
+ * `PersistState`) is migrated on start by `migrate` (see `migrateFrom`): its
+ * entries are written as rows, then the old value is removed (a crash in between
+ * migrates again on the next start, to the same rows). Without `migrate`, or when
+ * the old value does not decode, it is moved aside to
+ * `<key>:previous-layout:<timestamp>` with an error log (`onInvalid: "fail"`
+ * refuses to start instead).
+ *
+ * Used by `Store.makeKeyed` (entries of a `HashMap`), and by `Store.make` and
+ * `Model.make` for a record state (`Record<string, V>`, top-level keys as entries).
+ *
+ * @example
+ * const items = yield* Store.makeKeyed<Item>("items", { persist: { entry: Item } })
  *
  * @since 0.1.0
  * @category models
  */
-export interface PersistEntries<S> extends PersistBase {
-  readonly entry: Schema.Codec<S[keyof S], any>
+export interface PersistEntry<V> extends PersistBase {
+  readonly entry: Schema.Codec<V, any>
+  readonly migrate?: Migration<V> | undefined
 }
+
+/**
+ * How to turn a state stored whole by an earlier version into entries: decode
+ * it with `schema`, then `entries(previous)` gives `[entry key, value]` pairs.
+ * Build it with `migrateFrom`, which infers the previous type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Migration<V> {
+  readonly schema: Schema.Codec<any, any>
+  readonly entries: (previous: any) => Iterable<readonly [string, V]>
+}
+
+/**
+ * A `Migration` from a state stored whole with `schema` (the `PersistState` of an
+ * earlier version) to entries.
+ *
+ * @example
+ * const items = yield* Store.makeKeyed<Item>("items", {
+ *   persist: {
+ *     entry: Item,
+ *     migrate: Persistence.migrateFrom(Schema.Struct({ items: Schema.Array(Item) }), (old) =>
+ *       old.items.map((item) => [item.id, item] as const))
+ *   }
+ * })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const migrateFrom = <P, V>(
+  schema: Schema.Codec<P, any>,
+  entries: (previous: P) => Iterable<readonly [string, V]>
+): Migration<V> => ({ schema, entries })
 
 /**
  * The key-value store could not be read or written. When a mutation fails with it,

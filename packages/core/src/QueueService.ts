@@ -29,13 +29,13 @@
  *
  * @since 0.1.0
  */
-import { type Context, type Duration, type Effect, type Layer, Metric, type Option, type Schedule, type Schema, type Scope, type Stream } from "effect"
+import { Context, type Duration, Effect, type Layer, Metric, Option, type Schedule, type Schema, type Scope, type Stream } from "effect"
 import type * as Bus from "./Bus.ts"
 import * as internal from "./internal/queueService.ts"
 import type { JobNotFound, QueueFull } from "./QueueError.ts"
 import * as Service from "./Service.ts"
 import type { ServiceNotRunning, ServiceStartError } from "./ServiceError.ts"
-import type { ValidationError } from "./Validation.ts"
+import { validate, type ValidationError } from "./Validation.ts"
 
 export { JobNotFound, QueueFull } from "./QueueError.ts"
 
@@ -106,6 +106,13 @@ export interface QueueState {
  * `drainTimeout` is how long stopping waits for queued and running jobs (default
  * 10 seconds).
  *
+ * `durable: true` keeps the queue outside the process when the application has a
+ * `DurableQueues` in context (cluster mode: `@specter-runtime/cluster` keeps it in
+ * Redis): a job enqueued on any node runs on one worker of some node, its record is
+ * readable and cancellable from every node, and a job whose process dies is run again
+ * (at least once; `attempts` counts the runs). The item Schema must then encode to
+ * JSON. Without a `DurableQueues` the option does nothing: the queue is in memory.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -117,7 +124,36 @@ export interface Options<S extends Schema.Top, E, R> {
   readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
   readonly history?: number | undefined
   readonly drainTimeout?: Duration.Input | undefined
+  readonly durable?: boolean | undefined
 }
+
+/**
+ * What a durable queue engine is given: the queue's options with the handler's
+ * services already provided.
+ *
+ * @since 0.2.0
+ * @category durable
+ */
+export interface DurableOptions {
+  readonly item: Schema.Top
+  readonly handle: (item: unknown, job: JobContext) => Effect.Effect<unknown, unknown>
+  /** Validates (and coerces) untrusted input with `item`, as `submit` does. */
+  readonly validate: (input: unknown) => Effect.Effect<unknown, ValidationError>
+  readonly workers: number
+  readonly retry: Schedule.Schedule<unknown, unknown> | undefined
+}
+
+/**
+ * The engine of durable queues (see `Options.durable`): `make(name, options)` starts
+ * the queue named `name` in the calling scope. Provided by `@specter-runtime/cluster`
+ * in cluster mode.
+ *
+ * @since 0.2.0
+ * @category durable
+ */
+export class DurableQueues extends Context.Service<DurableQueues, {
+  readonly make: (name: string, options: DurableOptions) => Effect.Effect<QueueService<unknown>, never, Scope.Scope>
+}>()("@specter-runtime/core/QueueService/DurableQueues") {}
 
 /**
  * A running queue of items of type `A`.
@@ -195,7 +231,7 @@ export const jobsQueued = Metric.gauge("specter_queue_jobs_queued", { descriptio
 
 /**
  * Starts a queue named `name` in the calling scope; it stops, draining, when the
- * scope closes. Job ids are `<name>-<n>`.
+ * scope closes. Job ids are `<name>-<n>` (a durable queue's are `<name>-<uuid>`).
  *
  * @since 0.1.0
  * @category constructors
@@ -204,7 +240,19 @@ export const make: <S extends Schema.Top, E, R>(
   name: string,
   options: Options<S, E, R>
 ) => Effect.Effect<QueueService<S["Type"]>, never, Scope.Scope | R | S["DecodingServices"]> = (name, options) =>
-  internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
+  options.durable !== true
+    ? internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
+    : Effect.flatMap(Effect.serviceOption(DurableQueues), (durable) =>
+      Option.isNone(durable)
+        ? internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
+        : Effect.flatMap(Effect.context<any>(), (context) =>
+          durable.value.make(name, {
+            item: options.item,
+            handle: (item, job) => Effect.provideContext(options.handle(item, job), context),
+            validate: (input) => Effect.provideContext(validate(options.item, input), context),
+            workers: Math.max(1, Math.floor(options.workers ?? 1)),
+            retry: options.retry
+          }) as Effect.Effect<QueueService<any>, never, Scope.Scope>))
 
 /**
  * The `Layer` of a queue provided under a `Context.Service` class (see

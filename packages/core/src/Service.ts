@@ -32,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Duration, Effect, type Fiber, Layer, Option, Schedule, type Scope } from "effect"
+import { Cause, Context, Duration, Effect, type Fiber, Layer, Option, Schedule, type Scope } from "effect"
 import * as internal from "./internal/service.ts"
 import { ServiceManager, type ServiceHealth } from "./ServiceManager.ts"
 import type { ServiceStartError } from "./ServiceError.ts"
@@ -234,3 +234,50 @@ export const optional = <ROut, RIn>(layer: Layer.Layer<ROut, ServiceStartError, 
         yield* Effect.ignore(manager.value.register({ name: error.service, health: Effect.succeed(failed) }))
       })))
   )
+
+/**
+ * Where singletons run (see `singleton`). Without one in context a singleton runs
+ * in its own process; `@specter-runtime/cluster` provides one in cluster mode that
+ * runs each singleton on exactly one node of the cluster at a time.
+ *
+ * `run(name, effect)` keeps `effect` registered until the calling scope closes,
+ * starting it when this process becomes its owner and interrupting it when it stops
+ * being the owner.
+ *
+ * @since 0.2.0
+ * @category singletons
+ */
+export class Singletons extends Context.Service<Singletons, {
+  readonly run: (name: string, effect: Effect.Effect<void>) => Effect.Effect<void, never, Scope.Scope>
+}>()("@specter-runtime/core/Service/Singletons") {}
+
+/**
+ * A service that must run in one place at a time: in cluster mode on exactly one node
+ * of the cluster (another node takes it over when that node dies), alone in this
+ * process otherwise. `run` runs in a scope of its own that closes when it stops
+ * here; a failure of `run` is logged and ends it until its owner changes. Name it
+ * uniquely in the application: the name is its identity across the cluster.
+ *
+ * **When to use**: a poller or a watcher whose readings every node shares (emit
+ * them as an event with a Schema), a cleanup that must not run twice at once.
+ *
+ * @example
+ * const LoadWatcher = Service.singleton("load-watcher",
+ *   Watcher.poll(readLoad, { interval: "2 seconds" }).pipe(Stream.runForEach((load) => Bus.emit(LoadRead, load))))
+ *
+ * @since 0.2.0
+ * @category singletons
+ */
+export const singleton = <E, R>(name: string, run: Effect.Effect<void, E, R>): Layer.Layer<never, ServiceStartError, Exclude<R, Scope.Scope>> =>
+  layerDiscard(name, Effect.gen(function*() {
+    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+    const guarded: Effect.Effect<void> = Effect.scoped(run as Effect.Effect<void, E, Exclude<R, Scope.Scope> | Scope.Scope>).pipe(
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.logError(`singleton '${name}' failed`, cause)
+      ),
+      Effect.provideContext(context)
+    )
+    const owner = yield* Effect.serviceOption(Singletons)
+    if (Option.isSome(owner)) return yield* owner.value.run(name, guarded)
+    yield* Effect.forkScoped(guarded)
+  }))

@@ -7,9 +7,14 @@
  * `destroy`).
  *
  * ```ts
- * const items = yield* Store.make("items", { byId: {} as Record<string, Item> })
- * yield* items.update((s) => ({ ...s, byId: { ...s.byId, [item.id]: item } }))
- * yield* items.listen((s) => Effect.log(Object.keys(s.byId).length))
+ * const settings = yield* Store.make("settings", { theme: "dark", volume: 1 })
+ * yield* settings.set({ volume: 0.5 })
+ *
+ * yield* settings.listen((s) => Effect.log(`volume ${s.volume}`))
+ *
+ * const items = yield* Store.makeKeyed<Item>("items") // a collection: one entry per key
+ * yield* items.set(item.id, item)
+ * yield* items.listen(({ entries }) => Effect.log(`changed: ${entries.join(", ")}`))
  * ```
  *
  * Snapshots are shared, never copied: the state and every plain object or array
@@ -18,17 +23,19 @@
  * builds the next record from the previous one, sharing every value (the original
  * copied the state for every reader and subscriber); its cost grows with the
  * number of top-level keys, not with the size of the values, so a collection of
- * thousands of entries is better kept in a `Model` grouped by a key prefix.
+ * thousands of entries belongs in a keyed store (`makeKeyed`): entries in a
+ * `HashMap`, each change naming the keys it touched, persisted one row per entry,
+ * so a change costs what it changed.
  *
  * @since 0.1.0
  */
-import { Effect, type Scope, type Stream } from "effect"
+import { Effect, HashMap, Option, type Scope, Stream } from "effect"
 import type { KeyValueStore } from "effect/persistence"
 import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
-import { makeCell } from "./internal/state.ts"
+import { type Cell, type CellOptions, makeCell } from "./internal/state.ts"
 import type { ListenOptions } from "./internal/listen.ts"
-import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "./Persistence.ts"
+import type { InvalidState, PersistEntry, PersistenceError, PersistOptions, StoredStateInvalid } from "./Persistence.ts"
 
 export type { ListenOptions } from "./internal/listen.ts"
 
@@ -243,6 +250,195 @@ export function make<S extends object>(
       changes: cell.changes,
       listen: (handler, options) => cell.listen(undefined, undefined, handler, options?.immediate === true),
       destroy: cell.destroy()
+    }
+    return store
+  })
+}
+
+/**
+ * One change of a keyed store: the whole state after it (a persistent `HashMap`,
+ * shared, never copied) and the keys it touched (`entries`: set or removed). A
+ * key of `entries` that `state` lacks was removed. The first element of `changes`
+ * (and the `immediate` call of `listen`) names every key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Change<V> {
+  readonly state: HashMap.HashMap<string, V>
+  readonly entries: ReadonlyArray<string>
+}
+
+/**
+ * Options of `makeKeyed`: `events` publishes every `Change` on the bus (as
+ * `<name>:changed`, or the given event); `persist` keeps one row per entry (see
+ * `PersistEntry`); `initial` is the state before anything is stored.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KeyedOptions<V> {
+  readonly initial?: Iterable<readonly [string, V]> | undefined
+  readonly events?: boolean | Bus.Event<Change<V>> | undefined
+  readonly persist?: PersistEntry<V> | undefined
+}
+
+/**
+ * A keyed store: a collection of entries by string key, in a `HashMap`, whose
+ * every change names the keys it touched. A write costs what it changes: setting
+ * one entry is a `HashMap.set` (O(log n)) that freezes only the new value, and a
+ * persisted one encodes and writes only that entry's row. Subscribers receive the
+ * `Change`, so they can push a delta instead of the whole collection.
+ *
+ * Every mutation returns the `Change` it made; its `entries` is empty when nothing
+ * changed (and then nobody is notified). `E` is `never` in memory and
+ * `PersistenceError | InvalidState` when persisted (the mutation completes once
+ * its rows are durable).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Keyed<V, E = never> {
+  readonly name: string
+  /** The change event (`<name>:changed` unless renamed); published only with `events`. */
+  readonly changed: Bus.Event<Change<V>>
+  /** With no key, every entry (a snapshot, shared); with a key, its value if present. */
+  readonly get: {
+    (): Effect.Effect<HashMap.HashMap<string, V>>
+    (key: string): Effect.Effect<Option.Option<V>>
+  }
+  /** The number of entries. */
+  readonly size: Effect.Effect<number>
+  /** Sets entry `key` to `value` (frozen in place); a change even when equal. */
+  readonly set: (key: string, value: V) => Effect.Effect<Change<V>, E>
+  /**
+   * Replaces entry `key` with `f(current)` atomically (`Option.none()` in, when
+   * absent; `Option.none()` out removes it). `f` must be pure; returning the very
+   * same value changes nothing.
+   */
+  readonly modify: (key: string, f: (current: Option.Option<V>) => Option.Option<V>) => Effect.Effect<Change<V>, E>
+  /** Removes `keys`; a change only if one of them existed (its `entries` name those). */
+  readonly delete: (...keys: ReadonlyArray<string>) => Effect.Effect<Change<V>, E>
+  /** Removes every entry. */
+  readonly clear: Effect.Effect<Change<V>, E>
+  /** The current state (naming every key), then every change, in order; ends on `destroy`. */
+  readonly changes: Stream.Stream<Change<V>>
+  /**
+   * Runs `handler` on every change (and at once with the current state, naming
+   * every key, when `immediate`) until the calling scope closes or the store is
+   * destroyed; a failing handler is logged and stays subscribed.
+   */
+  readonly listen: <X, R>(
+    handler: (change: Change<V>) => Effect.Effect<void, X, R>,
+    options?: ListenOptions
+  ) => Effect.Effect<void, never, Scope.Scope | R>
+  /** Ends every subscription without notifying it and resets to the initial entries. */
+  readonly destroy: Effect.Effect<void, E>
+}
+
+/**
+ * Commits `transition` of the entries (`undefined`: nothing changes) and returns
+ * the change made, with no entries when there was none.
+ */
+const keyedCommit = <V>(cell: Cell<Change<V>>) =>
+(
+  transition: (state: HashMap.HashMap<string, V>) => readonly [HashMap.HashMap<string, V>, ReadonlyArray<string>] | undefined
+): Effect.Effect<Change<V>, PersistedError> =>
+  Effect.suspend(() => {
+    let changed = false
+    const commit = cell.commit((current) => {
+      const next = transition(current.state)
+      if (next === undefined) return current
+      changed = true
+      return seal({ state: next[0], entries: seal(next[1]) })
+    })
+    return Effect.map(commit, (change) => (changed ? change : seal({ state: change.state, entries: [] })))
+  })
+
+/** The current state as a change that names every key. */
+const naming = <V>(change: Change<V>): Change<V> => ({ state: change.state, entries: [...HashMap.keys(change.state)] })
+
+/**
+ * Creates a keyed store in the calling scope (see `Keyed`). With `persist`, the
+ * entries load from their rows (see `PersistEntry`, which also migrates a state
+ * stored whole by an earlier version); closing the scope flushes pending writes.
+ * Needs the `Bus` when `events` is on and a `KeyValueStore` when persisted.
+ *
+ * **When to use**: a collection that grows (items by id, sessions by user): each
+ * change costs what it changes. For a small record of settings, `make`.
+ *
+ * Fails with `PersistenceError` or `StoredStateInvalid` (persisted stores only).
+ *
+ * @example
+ * const items = yield* Store.makeKeyed<Item>("items", { persist: { entry: Item } })
+ * yield* items.set(item.id, item)
+ * yield* items.listen(({ state, entries }) => Effect.log(`${entries.length} of ${HashMap.size(state)} changed`))
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function makeKeyed<V>(
+  name: string,
+  options?: KeyedOptions<V> & { readonly events?: false | undefined; readonly persist?: undefined }
+): Effect.Effect<Keyed<V>, never, Scope.Scope>
+export function makeKeyed<V>(
+  name: string,
+  options: KeyedOptions<V> & { readonly persist?: undefined }
+): Effect.Effect<Keyed<V>, never, Scope.Scope | Bus.Bus>
+export function makeKeyed<V>(
+  name: string,
+  options: KeyedOptions<V> & { readonly events?: false | undefined; readonly persist: PersistEntry<V> }
+): Effect.Effect<Keyed<V, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore>
+export function makeKeyed<V>(
+  name: string,
+  options: KeyedOptions<V> & { readonly persist: PersistEntry<V> }
+): Effect.Effect<Keyed<V, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus>
+export function makeKeyed<V>(
+  name: string,
+  options?: KeyedOptions<V>
+): Effect.Effect<Keyed<V, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
+  return Effect.gen(function*() {
+    const entries = [...(options?.initial ?? [])].map(([key, value]) => [key, freeze(value)] as const)
+    const initial: Change<V> = { state: HashMap.fromIterable(entries), entries: [] }
+    const cellOptions = { events: options?.events, persist: options?.persist } as CellOptions<Change<V>>
+    const { cell, changed } = yield* makeCell("store", name, initial, cellOptions, true)
+    const commit = keyedCommit(cell)
+    const store: Keyed<V, any> = {
+      name,
+      changed,
+      get: ((key?: string) =>
+        Effect.sync(() => (key === undefined ? cell.current.state : HashMap.get(cell.current.state, key)))) as Keyed<V>["get"],
+      size: Effect.sync(() => HashMap.size(cell.current.state)),
+      set: (key, value) => commit((state) => [HashMap.set(state, key, freeze(value)), [key]]),
+      modify: (key, f) =>
+        commit((state) => {
+          const current = HashMap.get(state, key)
+          const next = f(current)
+          if (Option.isNone(next)) return Option.isNone(current) ? undefined : [HashMap.remove(state, key), [key]]
+          if (Option.isSome(current) && current.value === next.value) return undefined
+          return [HashMap.set(state, key, freeze(next.value)), [key]]
+        }),
+      delete: (...keys) =>
+        commit((state) => {
+          const present = keys.filter((key) => HashMap.has(state, key))
+          return present.length === 0 ? undefined : [HashMap.removeMany(state, present), present]
+        }),
+      clear: commit((state) => (HashMap.isEmpty(state) ? undefined : [HashMap.empty(), [...HashMap.keys(state)]])),
+      changes: Stream.suspend(() => {
+        let first = true
+        return Stream.map(cell.changes, (change) => (first ? ((first = false), naming(change)) : change))
+      }),
+      listen: (handler, listenOptions) => {
+        if (listenOptions?.immediate !== true) return cell.listen(undefined, undefined, handler, false)
+        return Effect.suspend(() => {
+          let first = true
+          return cell.listen(undefined, undefined, (change: Change<V>) => handler(first ? ((first = false), naming(change)) : change), true)
+        })
+      },
+      destroy: cell.destroy((current) => ({
+        state: initial.state,
+        entries: [...new Set([...HashMap.keys(current.state), ...HashMap.keys(initial.state)])]
+      }))
     }
     return store
   })

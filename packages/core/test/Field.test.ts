@@ -332,7 +332,7 @@ describe("Field", () => {
     assert.deepStrictEqual([isOptionalInt(3), isOptionalInt(null)], [true, true])
     const isChoice = Schema.is(Schema.toType(Field.string({ choices: ["a", "b"], required: true })))
     assert.deepStrictEqual([isChoice("a"), isChoice("c")], [true, false])
-    const isTags = Schema.is(Schema.toType(Field.list(Field.string(), { required: true, maxLength: 2 })))
+    const isTags = Schema.is(Schema.toType(Field.list(Field.string(), { required: true, maxItems: 2 })))
     assert.deepStrictEqual([isTags(["a"]), isTags([1]), isTags(["a", "b", "c"])], [true, false, false])
     assert.strictEqual(Schema.decodeUnknownSync(Field.int())(" 42 "), 42)
     assert.strictEqual(Schema.decodeUnknownSync(Field.int({ default: 7 }))(null), 7)
@@ -392,10 +392,10 @@ describe("Field", () => {
       assert.throws(() => Field.string({ maxLength: -1 }), /maxLength must be a non-negative integer/)
     }))
 
-  it.effect("maxLength: a longer list is '<label>' must be at most N items, before any item is looked at", () =>
+  it.effect("maxItems: a longer list is '<label>' must be at most N items, before any item is looked at", () =>
     Effect.gen(function*() {
       let calls = 0
-      const schema = Field.struct({ ns: Field.list(Field.int({ validator: () => calls++ }), { maxLength: 2 }) })
+      const schema = Field.struct({ ns: Field.list(Field.int({ validator: () => calls++ }), { maxItems: 2 }) })
       assert.deepStrictEqual(yield* errorsOf(schema, { ns: ["1", "2", "x"] }), { ns: "'ns' must be at most 2 items" })
       assert.strictEqual(calls, 0)
       assert.deepStrictEqual(yield* valueOf(schema, { ns: ["1", "2"] }), { ns: [1, 2] })
@@ -405,6 +405,7 @@ describe("Field", () => {
         items: { type: "integer", minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
         maxItems: 2
       })
+      assert.throws(() => Field.list({ maxItems: 1.5 }), /maxItems must be a non-negative integer/)
     }))
 
   it.effect("validate maps any Effect Schema: dotted paths, first message per key, _ for the root", () =>

@@ -11,7 +11,7 @@
 import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Model, Persistence, Store } from "@specter-runtime/core"
-import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Schema, Scope } from "effect"
+import { ConfigProvider, Deferred, Effect, Exit, Fiber, HashMap, Layer, Option, Schema, Scope } from "effect"
 import { KeyValueStore } from "effect/persistence"
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
@@ -394,5 +394,69 @@ describe("persisted by entry", () => {
       const aside = [...kv.data.keys()].filter((key) => key.startsWith("items:invalid:"))
       assert.deepStrictEqual(aside.map((key) => key.split("/").at(-1)), ["bad"])
       assert.include((yield* TestLogger.TestLogger).at("Error")[0]!.message, "the state starts without that entry")
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+})
+
+describe("a keyed store persisted by entry", () => {
+  const OldItems = Schema.Struct({ items: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String, quantity: Schema.Int })) })
+  const migrate = Persistence.migrateFrom(OldItems, (old) => old.items.map(({ id, ...item }) => [id, item] as const))
+
+  it.effect("a change writes only the row of the key it touched, whatever the number of entries", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const items = yield* Store.makeKeyed<Item>("items", { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      yield* Effect.forEach(Array.from({ length: 500 }, (_, i) => i), (i) => items.set(`i${i}`, { name: `item ${i}`, quantity: i }), {
+        concurrency: "unbounded",
+        discard: true
+      })
+      const before = kv.writes.length
+      yield* items.set("i7", { name: "item 7", quantity: 70 })
+      assert.strictEqual(kv.writes.length, before + 1)
+      assert.deepStrictEqual(JSON.parse(kv.data.get("items/i7")!), { name: "item 7", quantity: 70 })
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+
+  it.effect("deleted keys lose their rows, and the entries load back after a restart", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const open = Store.makeKeyed<Item>("items", { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const items = yield* open
+        yield* items.set("a", { name: "lamp", quantity: 1 })
+        yield* items.set("b", { name: "desk", quantity: 2 })
+        yield* items.delete("a")
+      }))
+      assert.deepStrictEqual([...kv.data.keys()], ["items/b"])
+      const again = yield* Effect.scoped(Effect.flatMap(open, (items) => items.get()))
+      assert.deepStrictEqual([...HashMap.toEntries(again)], [["b", { name: "desk", quantity: 2 }]])
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("an entry that does not match its Schema is refused with InvalidState and nothing changes", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const items = yield* Store.makeKeyed<Item>("items", { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      const error = yield* Effect.flip(items.set("bad", { name: "x", quantity: 1.5 }))
+      assert.deepStrictEqual([error._tag, yield* items.size, kv.writes.length], ["InvalidState", 0, 0])
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+
+  it.effect("an old whole-state layout on disk is migrated to one row per entry, with a log", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      kv.data.set("items", JSON.stringify({ items: [{ id: "a", name: "lamp", quantity: 1 }, { id: "b", name: "desk", quantity: 2 }] }))
+      const items = yield* Store.makeKeyed<Item>("items", { persist: { entry: Item, migrate } }).pipe(Effect.provide(kv.layer))
+      assert.deepStrictEqual(Option.getOrNull(yield* items.get("b")), { name: "desk", quantity: 2 })
+      assert.deepStrictEqual([...kv.data.keys()].sort(), ["items/a", "items/b"])
+      assert.include((yield* TestLogger.TestLogger).at("Info").map((e) => e.message).join("\n"), "migrated 2 entries")
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+
+  it.effect("an old whole-state layout that cannot be migrated is moved aside with an error log", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      kv.data.set("items", "{\"items\":\"not a list\"}")
+      const items = yield* Store.makeKeyed<Item>("items", { persist: { entry: Item, migrate } }).pipe(Effect.provide(kv.layer))
+      assert.strictEqual(yield* items.size, 0)
+      const aside = [...kv.data.keys()].filter((key) => key.startsWith("items:previous-layout:"))
+      assert.strictEqual(aside.length, 1)
+      assert.isFalse(kv.data.has("items"))
+      assert.include((yield* TestLogger.TestLogger).at("Error")[0]!.message, "whole-state layout")
     }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
 })

@@ -25,7 +25,7 @@
 import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Bus, Store } from "@specter-runtime/core"
-import { Cause, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, HashMap, Option, Queue, Scope, Stream } from "effect"
 import { startIn } from "./helpers.ts"
 
 /** A subscriber that records what it receives. */
@@ -320,4 +320,50 @@ describe("Store", () => {
       assert.isTrue(Object.isFrozen(snapshot.user) && Object.isFrozen(snapshot.user.tags))
       assert.deepStrictEqual(snapshot, { user: { name: "bob", tags: ["y"] } })
     }).pipe(Effect.provide(TestSpecter.layer)))
+})
+
+describe("Store.makeKeyed", () => {
+  it.effect("set, modify and delete return the change they made, naming the keys they touched", () =>
+    Effect.gen(function*() {
+      const items = yield* Store.makeKeyed<{ readonly n: number }>("items", { initial: [["a", { n: 1 }]] })
+      const set = yield* items.set("b", { n: 2 })
+      assert.deepStrictEqual([set.entries, HashMap.size(set.state)], [["b"], 2])
+      const modified = yield* items.modify("a", (a) => Option.map(a, ({ n }) => ({ n: n + 10 })))
+      assert.deepStrictEqual([modified.entries, Option.getOrNull(yield* items.get("a"))], [["a"], { n: 11 }])
+      const deleted = yield* items.delete("a", "missing")
+      assert.deepStrictEqual([deleted.entries, yield* items.size], [["a"], 1])
+      assert.deepStrictEqual((yield* items.delete("missing")).entries, [], "nothing to delete: no change")
+      assert.isTrue(Object.isFrozen(Option.getOrThrow(yield* items.get("b"))), "a stored value is frozen")
+    }).pipe(Effect.scoped))
+
+  it.effect("subscribers see each change with its keys; the immediate call names every key; no-op changes notify nobody", () =>
+    Effect.gen(function*() {
+      const items = yield* Store.makeKeyed<number>("counts", { initial: [["x", 1]] })
+      const seen = yield* Queue.unbounded<ReadonlyArray<string>>()
+      yield* items.listen(({ entries }) => Queue.offer(seen, entries), { immediate: true })
+      yield* items.set("y", 2)
+      yield* items.modify("x", (x) => x) // the same value: no change
+      yield* items.delete("x")
+      yield* items.clear
+      assert.deepStrictEqual(yield* Effect.forEach([1, 2, 3, 4], () => Queue.take(seen)), [["x"], ["y"], ["x"], ["y"]])
+      assert.strictEqual(yield* Queue.size(seen), 0)
+    }).pipe(Effect.scoped))
+
+  it.effect("changes starts with the current state naming every key, then each change", () =>
+    Effect.gen(function*() {
+      const items = yield* Store.makeKeyed<number>("counts", { initial: [["x", 1], ["y", 2]] })
+      const fiber = yield* items.changes.pipe(Stream.take(2), Stream.runCollect, Effect.forkChild)
+      yield* Effect.yieldNow
+      yield* items.set("z", 3)
+      const [first, second] = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([[...first!.entries].sort(), second!.entries, HashMap.size(second!.state)], [["x", "y"], ["z"], 3])
+    }).pipe(Effect.scoped))
+
+  it.effect("destroy resets to the initial entries without notifying", () =>
+    Effect.gen(function*() {
+      const items = yield* Store.makeKeyed<number>("counts", { initial: [["x", 1]] })
+      yield* items.set("y", 2)
+      yield* items.destroy
+      assert.deepStrictEqual([...HashMap.keys(yield* items.get())], ["x"])
+    }).pipe(Effect.scoped))
 })

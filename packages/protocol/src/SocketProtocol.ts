@@ -10,7 +10,9 @@
  * - `{"type":"emit","event":"items:add","payload":…,"id":7}`: with an `id` the
  *   server answers an `ack` carrying that `id`; without one it answers nothing
  *   (except an `error` frame when the event cannot be handled).
- * - `{"type":"topic","action":"join"|"leave","topic":"room:1"}`: never answered.
+ * - `{"type":"topic","action":"join"|"leave","topic":"room:1","id"?}`: with an
+ *   `id` answered with an `ack` (`ok: false` with code `forbidden` when the server
+ *   refuses the join); without one answered only when refused (an `error` frame).
  *
  * Server → client (`ServerFrame`):
  * - `{"type":"ready","sid":"…"}`, the session id.
@@ -91,7 +93,8 @@ export const Emit = Schema.Struct({
 })
 
 /**
- * `{"type":"topic","action":"join"|"leave","topic"}`.
+ * `{"type":"topic","action":"join"|"leave","topic","id"?}`: with an `id` the
+ * server acks the join or leave (a refused join fails with code `forbidden`).
  *
  * @since 0.1.0
  * @category schemas
@@ -99,7 +102,8 @@ export const Emit = Schema.Struct({
 export const Topic = Schema.Struct({
   type: Schema.Literal("topic"),
   action: Schema.Literals(["join", "leave"]),
-  topic: Name
+  topic: Name,
+  id: Schema.optionalKey(Id)
 })
 
 /**

@@ -10,7 +10,7 @@
  *
  * ```ts
  * const AppLive = Layer.mergeAll(ItemsController, Ticker.layer).pipe(Layer.provide(Inventory.layer))
- * App.run(AppLive) // PORT (default 3000), HOST, LOG_FORMAT=json
+ * App.run(AppLive) // PORT (default 3000), HOST, LOG_FORMAT=json; limits: see `Options`
  * ```
  *
  * Configuration comes from Effect `Config` (the environment by default): `PORT`
@@ -31,39 +31,92 @@ import type { SocketIngress } from "./SocketIngress.ts"
 import type * as SocketServer from "./SocketServer.ts"
 
 /**
- * How the application is served.
+ * How the application serves HTTP. Every limit is on by default; each one
+ * protects the server from a client that is slow, large or numerous.
  *
  * - `port`, `host`: where to listen (default: the `PORT` and `HOST` config, else
  *   3000 on every interface).
- * - `socketPath`: the WebSocket endpoint (default `/ws`).
- * - `maxFrameBytes`: the largest socket frame (default 1 MiB; a larger one closes
- *   the connection with 1009). `maxBodyBytes`: the largest HTTP body (default
- *   1 MiB; larger answers 413). `maxInFlight`: socket events of one session
- *   handled at once (default 32; beyond it the session's frames wait to be read).
- * - `shutdownTimeout`: how long open HTTP connections may delay shutdown (default
- *   1 second).
+ * - `maxBodyBytes`: the largest request body, bytes (default 1 MiB); a larger one
+ *   answers 413 `request body too large`.
+ * - `headersTimeout`: how long a client may take to send its request headers
+ *   (default 5 seconds). `requestTimeout`: how long it may take to send the whole
+ *   request, headers and body (default 10 seconds). A client over either gets 408
+ *   and its connection closed; Node checks them every fifth of the shorter one
+ *   (at most every second), so a cut comes at most that much late. Neither
+ *   bounds how long a handler takes to answer, nor an upgraded socket.
+ * - `keepAliveTimeout`: how long an idle keep-alive connection stays open
+ *   (default 5 seconds).
+ * - `maxConnections`: TCP connections at once, WebSockets included (default
+ *   10,000); a connection over it is closed as soon as it is accepted.
+ * - `shutdownTimeout`: how long requests in flight may finish at shutdown
+ *   (default 1 second); then their connections are closed.
  * - `logRequests`: log every request at info (default `false`). The listen address
  *   is always logged.
- * - `observability`: `metrics` serves `GET /metrics` in the Prometheus format
- *   (`true`, or `Metrics.Options`); `openApi` serves `GET /openapi.json` and a docs
- *   page at `/docs` (`true`, or `OpenApi.Options`); `otlp` exports traces, metrics
- *   and logs when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (on by default; `false`
- *   turns it off, `Telemetry.Options` sets the endpoint). Metrics and spans are
- *   recorded either way.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpOptions {
+  readonly port?: number | undefined
+  readonly host?: string | undefined
+  readonly maxBodyBytes?: number | undefined
+  readonly headersTimeout?: Duration.Input | undefined
+  readonly requestTimeout?: Duration.Input | undefined
+  readonly keepAliveTimeout?: Duration.Input | undefined
+  readonly maxConnections?: number | undefined
+  readonly shutdownTimeout?: Duration.Input | undefined
+  readonly logRequests?: boolean | undefined
+}
+
+/**
+ * How the application serves its WebSocket endpoint: `path` (default `/ws`) and
+ * the socket server's own options (`SocketServer.Options`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SocketOptions = SocketServer.Options & {
+  readonly path?: `/${string}` | undefined
+}
+
+/**
+ * What the application shows of itself: `metrics` serves `GET /metrics` in the
+ * Prometheus format (`true`, or `Metrics.Options`); `openApi` serves
+ * `GET /openapi.json` and a docs page at `/docs` (`true`, or `OpenApi.Options`);
+ * `otlp` exports traces, metrics and logs when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+ * set (on by default; `false` turns it off, `Telemetry.Options` sets the
+ * endpoint). Metrics are recorded either way; spans only with an exporter.
+ *
+ * @example
+ * App.run(AppLive, { observability: { metrics: true, openApi: { title: "Inventory" } } })
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ObservabilityOptions = observability.Options
+
+/**
+ * How the application is served: `http` (see `HttpOptions`) and `sockets` (see
+ * `SocketOptions`) and `observability` (see
+ * `ObservabilityOptions`). Everything has a default.
+ *
+ * At shutdown (SIGINT, SIGTERM) readiness goes `stopping` first; then, at the
+ * same time, the sockets are closed and HTTP drains: the server stops
+ * accepting, idle keep-alive connections are closed at once, a request on a
+ * keep-alive connection is answered with `Connection: close`, and requests
+ * still running after `http.shutdownTimeout` lose their connections. Only then
+ * do the application's services stop.
+ *
+ * @example
+ * App.run(AppLive, { http: { port: 8080, maxBodyBytes: 64 * 1024 }, sockets: { path: "/live" } })
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  readonly port?: number | undefined
-  readonly host?: string | undefined
-  readonly socketPath?: `/${string}` | undefined
-  readonly maxFrameBytes?: number | undefined
-  readonly maxBodyBytes?: number | undefined
-  readonly maxInFlight?: number | undefined
-  readonly shutdownTimeout?: Duration.Input | undefined
-  readonly logRequests?: boolean | undefined
-  readonly observability?: observability.Options | undefined
+  readonly http?: HttpOptions | undefined
+  readonly sockets?: SocketOptions | undefined
+  readonly observability?: ObservabilityOptions | undefined
 }
 
 /**
@@ -116,10 +169,11 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
 ): Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError> =>
   Layer.unwrap(Effect.map(
     Effect.mapError(internal.settings(options), (message) => new StartupError({ message })),
-    (settings) =>
-      internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings).pipe(
+    (settings) => {
+      const server = internal.nodeServer(settings)
+      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, server).pipe(
         Layer.provideMerge(
-          NodeHttpServer.layer(() => internal.nodeServer(settings), internal.serverOptions(options, settings)).pipe(
+          NodeHttpServer.layer(() => server, internal.serverOptions(options, settings)).pipe(
             Layer.catchTag("ServeError", (error) =>
               Layer.effectDiscard(Effect.fail(internal.portInUse(error) ? new StartupError({ message: `port ${settings.port} is already in use` }) : error)))
           )
@@ -127,6 +181,7 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
         Layer.provide(internal.telemetry(options.observability)),
         Layer.provide(settings.json ? Logger.layer([Logger.consoleJson]) : Layer.empty)
       ) as Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError>
+    }
   ))
 
 /**

@@ -16,6 +16,12 @@ import type { Effect } from "effect"
 export interface Session {
   /** A random id (a UUID), unique per connection. */
   readonly sid: string
+  /**
+   * What the socket server's `authorize` hook returned for this connection's
+   * upgrade (`undefined` without a hook): who the client is, for handlers and
+   * `canJoin`.
+   */
+  readonly data: unknown
   /** The `route` of the client's `hello`, if it sent one. */
   readonly route: string | undefined
   /** The topics this session has joined. */

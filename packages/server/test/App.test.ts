@@ -12,9 +12,9 @@
  * MGR-05, MGR-10 and MGR-11 (controllers' routes and events) are in Controller.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { App, Registry, Service, ServiceManager, SocketIngress } from "@specter-runtime/server"
+import { App, Health, Registry, Service, ServiceManager, SocketIngress } from "@specter-runtime/server"
 import * as TestServer from "@specter-runtime/testing/server"
-import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Logger, Scope } from "effect"
+import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Logger, Scope, SubscriptionRef } from "effect"
 import { createServer } from "node:net"
 
 const quiet = Logger.layer([])
@@ -173,18 +173,17 @@ describe("App lifecycle", () => {
       yield* Scope.close(scope, Exit.void)
     }))
 
-  it.live("/health/live answers while the process runs; /health/ready answers 503 from the moment shutdown begins", () =>
+  it.live("/health/live and /health/ready answer while the process runs; readiness is stopping before any service stops", () =>
     Effect.gen(function*() {
-      const during: Array<number> = []
-      let context = Context.empty() as Context.Context<any>
-      const app = Service.layerDiscard("watcher", Effect.addFinalizer(() =>
-        Effect.map(fetchJson(context, "/health/ready"), (ready) => void during.push(ready.status))))
+      const during: Array<string> = []
+      const app = Service.layerDiscard("watcher", Effect.flatMap(Health.Readiness, ({ phase }) =>
+        Effect.addFinalizer(() => Effect.map(SubscriptionRef.get(phase), (now) => void during.push(now)))))
       const booted = yield* boot(app)
-      context = booted.context
-      assert.strictEqual((yield* fetchJson(context, "/health/live")).status, 200)
-      assert.strictEqual((yield* fetchJson(context, "/health/ready")).status, 200)
+      assert.strictEqual((yield* fetchJson(booted.context, "/health/live")).status, 200)
+      assert.strictEqual((yield* fetchJson(booted.context, "/health/ready")).status, 200)
       yield* Scope.close(booted.scope, Exit.void)
-      assert.deepStrictEqual(during, [503])
+      // Once shutdown begins the server no longer accepts connections (HttpLimits.test.ts).
+      assert.deepStrictEqual(during, ["stopping"])
     }))
 })
 
@@ -204,7 +203,7 @@ describe("App start-up configuration", () => {
       const port = yield* Effect.callback<number>((resume) => {
         blocker.listen(0, "127.0.0.1", () => resume(Effect.succeed((blocker.address() as { port: number }).port)))
       })
-      const exit = yield* Effect.exit(Layer.build(App.layer(Layer.empty, { port, host: "127.0.0.1" })).pipe(Effect.scoped))
+      const exit = yield* Effect.exit(Layer.build(App.layer(Layer.empty, { http: { port, host: "127.0.0.1" } })).pipe(Effect.scoped))
       blocker.close()
       assert.deepStrictEqual(firstError(exit), new App.StartupError({ message: `port ${port} is already in use` }))
     }).pipe(Effect.provide(quiet)))

@@ -22,6 +22,7 @@ import * as Handler from "../src/Handler.ts"
 
 const session: Session = {
   sid: "s",
+  data: undefined,
   route: undefined,
   topics: new Set(),
   push: () => Effect.void,

@@ -21,6 +21,7 @@ import { Effect, Exit, Layer, Scope } from "effect"
 
 const session: Session = {
   sid: "test-session",
+  data: undefined,
   route: undefined,
   topics: new Set(),
   push: () => Effect.void,

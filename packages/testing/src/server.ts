@@ -36,7 +36,7 @@ export const layer = <ROut, E, RIn extends App.Provided | App.RouteMarkers>(
 ): Layer.Layer<HttpClient.HttpClient | Layer.Success<ReturnType<typeof App.layer<ROut, E, RIn>>>, Layer.Error<ReturnType<typeof App.layer<ROut, E, RIn>>>> =>
   HttpServer.layerTestClient.pipe(
     Layer.provide(FetchHttpClient.layer),
-    Layer.provideMerge(App.layer(app, { logRequests: false, ...options, port: 0, host: "127.0.0.1" }))
+    Layer.provideMerge(App.layer(app, { ...options, http: { logRequests: false, ...options.http, port: 0, host: "127.0.0.1" } }))
   )
 
 /**

@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import { Cause, Context, Effect, PubSub, Scope, Stream } from "effect"
+import { Cause, Context, Effect, PubSub, Schema, Scope, Stream } from "effect"
 import { observeTopic } from "./metrics.ts"
 
 /** One `emitAndWait` delivery: resolved once every subscription it was published to has settled. */
@@ -50,6 +50,8 @@ export class Subscriber {
 export class Topic {
   readonly name: string
   readonly pubsub: PubSub.PubSub<unknown>
+  /** The event's Schema as JSON, when it has one: what a bridge carries between processes. */
+  codec: Codec | undefined = undefined
   readonly subscribers = new Set<Subscriber>()
   /** `emitAndWait` deliveries not yet settled by every subscriber. */
   acks: Array<Acknowledged> = []
@@ -148,8 +150,8 @@ export class Topics {
     return this.table.get(name)
   }
 
-  /** The topic of `name`, created (with its PubSub) on first use. */
-  ensure(name: string, capacity: number): Topic {
+  /** The topic of `name`, created (with its PubSub) on first use; `schema` gives it its JSON codec. */
+  ensure(name: string, capacity: number, schema?: Schema.Top): Topic {
     let topic = this.table.get(name)
     if (topic === undefined) {
       const pubsub = Effect.runSync(PubSub.sliding<unknown>(Math.max(1, capacity)))
@@ -158,10 +160,30 @@ export class Topics {
       this.table.set(name, topic)
       observeTopic(topic, this.context, this.scope)
     }
+    if (schema !== undefined && topic.codec === undefined) topic.codec = codec(schema)
     return topic
   }
 
   all(): Array<Topic> {
     return [...this.table.values()]
   }
+}
+
+/** An event Schema's JSON encoder and decoder, both synchronous; they throw on a bad value. */
+export interface Codec {
+  readonly encode: (payload: unknown) => unknown
+  readonly decode: (json: unknown) => unknown
+}
+
+const codecs = new WeakMap<Schema.Top, Codec>()
+
+/** The JSON codec of `schema` (made once per Schema). */
+export const codec = (schema: Schema.Top): Codec => {
+  let found = codecs.get(schema)
+  if (found === undefined) {
+    const json = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>)
+    found = { encode: Schema.encodeUnknownSync(json), decode: Schema.decodeUnknownSync(json) }
+    codecs.set(schema, found)
+  }
+  return found
 }

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import type { Options, StringOptions } from "../Field.ts"
+import type { ListOptions, Options, StringOptions } from "../Field.ts"
 import * as Messages from "./fieldMessages.ts"
 
 /** One error found in a value, at `path` below that value. */
@@ -51,6 +51,15 @@ export interface Spec {
 
 /** The options every constructor accepts: the public ones, together. */
 export type SpecOptions = Options<any> & Pick<StringOptions, "nonEmpty" | "maxLength">
+
+/** A list's options as a spec's: `maxItems` is the spec's `maxLength` (checked and named as `maxItems`). */
+export const listOptions = (options: ListOptions<any> | undefined): SpecOptions | undefined => {
+  if (options?.maxItems === undefined) return options
+  if (!(Number.isSafeInteger(options.maxItems) && options.maxItems >= 0)) {
+    throw new TypeError(`[specter:field] array field: maxItems must be a non-negative integer, got ${options.maxItems}`)
+  }
+  return { ...options, maxLength: options.maxItems }
+}
 
 export const makeSpec = (
   kind: string,

@@ -5,16 +5,19 @@
  * - `entries`: each top-level entry of a record state is a JSON value of its own,
  *   under `<key>/<entry>`; a change writes only the entries that changed (by
  *   identity: an update shares what it does not change) and removes the ones that
- *   went, so a change costs what it changed, not the size of the state.
+ *   went, so a change encodes what it changed, not the whole state;
+ * - `keyed`: the same rows for a keyed store, whose change names its keys, so not
+ *   even the unchanged keys are looked at.
  *
  * A stored value that cannot be read is moved aside (or, with `onInvalid: "fail"`,
  * refused); see `Persistence`.
  *
  * @internal
  */
-import { Clock, Effect, Result, Schema } from "effect"
+import { Clock, Effect, HashMap, Result, Schema } from "effect"
 import type { KeyValueStore } from "effect/persistence"
-import { InvalidState, type PersistenceError, StoredStateInvalid } from "../Persistence.ts"
+import { InvalidState, type Migration, type PersistenceError, type PersistEntry, StoredStateInvalid } from "../Persistence.ts"
+import type { Change } from "../Store.ts"
 import { freeze } from "./immutable.ts"
 import { type Failure, REMOVE, type Writes } from "./persistWriter.ts"
 
@@ -88,27 +91,81 @@ export const whole = <S>(context: Context, schema: Schema.Codec<S, any>): Layout
   }
 }
 
-/** A record state, one value per entry under `<key>/<entry>`. */
-export const entries = <V>(context: Context, schema: Schema.Codec<V, any>): Layout<Readonly<Record<string, V>>> => {
-  const codec = Schema.toCodecJson(schema)
-  const encode = Schema.encodeUnknownResult(codec)
-  const decode = Schema.decodeUnknownResult(codec) as (input: unknown) => Result.Result<V, Schema.SchemaError>
-  const prefix = `${context.key}/`
-  const load = Effect.gen(function*() {
+type Decode<V> = (input: unknown) => Result.Result<V, Schema.SchemaError>
+
+/**
+ * A value stored whole under `key` by an earlier version: migrated to rows with
+ * `migrate` (rows first, then the old value removed: a crash in between migrates
+ * again), or moved aside. Returns the migrated entries.
+ */
+const previousLayout = <V>(
+  context: Context,
+  raw: string,
+  migrate: Migration<V> | undefined,
+  encode: (value: V) => Result.Result<unknown, Schema.SchemaError>
+) =>
+  Effect.gen(function*() {
+    const { failure, key, kv, owner } = context
+    const aside = (reason: string) =>
+      Effect.as(unreadable(context, key, raw, reason, (time) => `${key}:previous-layout:${time}`, "without it"), [])
+    if (migrate === undefined) return yield* aside("is in the whole-state layout and no `migrate` was given")
+    const previous = read(raw, Schema.decodeUnknownResult(Schema.toCodecJson(migrate.schema)) as Decode<unknown>)
+    if (Result.isFailure(previous)) return yield* aside(`is in the whole-state layout and ${previous.failure}`)
+    const rows: Array<readonly [string, V, string]> = []
+    for (const [name, value] of migrate.entries(previous.success)) {
+      const encoded = encode(value)
+      if (Result.isFailure(encoded)) return yield* aside(`is in the whole-state layout and its entry '${name}' does not match its schema: ${encoded.failure.message}`)
+      rows.push([name, value, JSON.stringify(encoded.success)])
+    }
+    yield* Effect.forEach(rows, ([name, , text]) => kv.set(`${key}/${name}`, text), { discard: true }).pipe(
+      Effect.andThen(kv.remove(key)),
+      Effect.mapError(failure("write", "migrating"))
+    )
+    yield* Effect.logInfo(`${owner}: migrated ${rows.length} entries from the whole state under '${key}' to one row each`)
+    return rows.map(([name, value]) => [name, value] as const)
+  })
+
+/**
+ * The stored entries under `<key>/`, plus those migrated from a whole state under
+ * `key`; `undefined` when nothing is stored. Unreadable entries are moved aside.
+ */
+const loadEntries = <V>(context: Context, schema: Schema.Codec<V, any>, migrate: Migration<V> | undefined) =>
+  Effect.gen(function*() {
     const { failure, kv } = context
+    const codec = Schema.toCodecJson(schema)
+    const decode = Schema.decodeUnknownResult(codec) as Decode<V>
+    const prefix = `${context.key}/`
+    const whole = yield* Effect.mapError(kv.get(context.key), failure("load", "reading"))
+    const loaded: Array<readonly [string, V]> = whole === undefined
+      ? []
+      : yield* previousLayout(context, whole, migrate, Schema.encodeUnknownResult(codec))
     const keys = (yield* Effect.mapError(kv.keys, failure("load", "listing"))).filter((k) => k.startsWith(prefix))
-    if (keys.length === 0) return undefined
-    const state: Record<string, V> = {}
+    if (keys.length === 0 && whole === undefined) return undefined
     for (const key of keys) {
       const raw = yield* Effect.mapError(kv.get(key), failure("load", "reading"))
       if (raw === undefined) continue
+      const name = key.slice(prefix.length)
       const entry = read(raw, decode)
-      if (Result.isSuccess(entry)) {
-        Object.defineProperty(state, key.slice(prefix.length), { value: entry.success, enumerable: true, writable: true, configurable: true })
-      } else {
-        const name = key.slice(prefix.length)
-        yield* unreadable(context, key, raw, entry.failure, (time) => `${context.key}:invalid:${time}/${name}`, "without that entry")
-      }
+      if (Result.isSuccess(entry)) loaded.push([name, freeze(entry.success)])
+      else yield* unreadable(context, key, raw, entry.failure, (time) => `${context.key}:invalid:${time}/${name}`, "without that entry")
+    }
+    return loaded
+  })
+
+/** Encodes the value of entry `name`, or refuses it. */
+const encodeEntry = <V>(context: Context, encode: (value: V) => Result.Result<unknown, Schema.SchemaError>) =>
+(name: string, value: V): Result.Result<unknown, InvalidState> =>
+  Result.mapError(encode(value), refused(context, `entry '${name}'`))
+
+/** A record state, one value per entry under `<key>/<entry>`. */
+export const entries = <V>(context: Context, options: PersistEntry<V>): Layout<Readonly<Record<string, V>>> => {
+  const encode = encodeEntry(context, Schema.encodeUnknownResult(Schema.toCodecJson(options.entry)))
+  const prefix = `${context.key}/`
+  const load = Effect.map(loadEntries(context, options.entry, options.migrate), (loaded) => {
+    if (loaded === undefined) return undefined
+    const state: Record<string, V> = {}
+    for (const [name, value] of loaded) {
+      Object.defineProperty(state, name, { value, enumerable: true, writable: true, configurable: true })
     }
     return freeze(state)
   })
@@ -117,11 +174,38 @@ export const entries = <V>(context: Context, schema: Schema.Codec<V, any>): Layo
     for (const name of Object.keys(next)) {
       const value = next[name]!
       if (Object.hasOwn(current, name) && current[name] === value) continue
-      const encoded = encode(value)
-      if (Result.isFailure(encoded)) return Result.fail(refused(context, `entry '${name}'`)(encoded.failure))
+      const encoded = encode(name, value)
+      if (Result.isFailure(encoded)) return Result.fail(encoded.failure)
       out.set(prefix + name, encoded.success)
     }
     for (const name of Object.keys(current)) if (!Object.hasOwn(next, name)) out.set(prefix + name, REMOVE)
+    return Result.succeed(out)
+  }
+  return { load, writes }
+}
+
+/**
+ * The entries of a keyed store (a `Change`), one value per entry under
+ * `<key>/<entry>`; a change writes only the keys it names.
+ */
+export const keyed = <V>(context: Context, options: PersistEntry<V>): Layout<Change<V>> => {
+  const encode = encodeEntry(context, Schema.encodeUnknownResult(Schema.toCodecJson(options.entry)))
+  const prefix = `${context.key}/`
+  const load = Effect.map(loadEntries(context, options.entry, options.migrate), (loaded): Change<V> | undefined =>
+    loaded === undefined ? undefined : { state: HashMap.fromIterable(loaded), entries: [] }
+  )
+  const writes = (next: Change<V>): Result.Result<Writes, InvalidState> => {
+    const out = new Map<string, unknown>()
+    for (const name of next.entries) {
+      const value = HashMap.get(next.state, name)
+      if (value._tag === "None") {
+        out.set(prefix + name, REMOVE)
+        continue
+      }
+      const encoded = encode(name, value.value)
+      if (Result.isFailure(encoded)) return Result.fail(encoded.failure)
+      out.set(prefix + name, encoded.success)
+    }
     return Result.succeed(out)
   }
   return { load, writes }

@@ -28,12 +28,14 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /**
  * Loads the state under `options.key` (or `name`) and starts its writer in the
  * calling scope. Returns the state to start from: the stored one, or `initial`.
+ * A keyed state (`Store.makeKeyed`) is a `Change` and uses the `keyed` layout.
  */
 export const open = <S>(
   owner: string,
   name: string,
   initial: S,
-  options: PersistOptions<S>
+  options: PersistOptions<S>,
+  keyed = false
 ): Effect.Effect<
   { readonly persisted: Persisted<S>; readonly state: S },
   PersistenceError | StoredStateInvalid,
@@ -46,7 +48,7 @@ export const open = <S>(
       new PersistenceError({ key, operation, message: `${owner}: ${what} '${key}' failed: ${describe(cause)}`, cause })
     const context: Layout.Context = { kv, owner, key, onInvalid: options.onInvalid, failure }
     const layout = ("entry" in options
-      ? Layout.entries(context, options.entry)
+      ? (keyed ? Layout.keyed(context, options) : Layout.entries(context, options))
       : Layout.whole(context, options.schema)) as unknown as Layout.Layout<S>
     const state = (yield* layout.load) ?? initial
     const writer = new Writer(kv, owner, failure, yield* Effect.scope)

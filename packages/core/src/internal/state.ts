@@ -188,14 +188,16 @@ export class Cell<S> {
 
   /**
    * Ends the current subscriptions and streams without notifying them, and commits
-   * `reset()` (a new object, so it is always published; without a change event).
+   * `reset(current)` (default: a copy of the initial state; a new object, so it is
+   * always published; without a change event).
    * Streams end on the reset itself, after delivering every earlier state.
    */
-  destroy(): Effect.Effect<void, PersistenceError | InvalidState> {
+  destroy(reset?: (current: S) => S): Effect.Effect<void, PersistenceError | InvalidState> {
     return Effect.suspend(() => {
       const endOld = this.nextGeneration()
       // A new object, so that the reset is always published.
-      return Effect.ensuring(Effect.asVoid(this.commit(() => seal({ ...this.initial as object }) as S, true)), endOld)
+      const next = reset ?? (() => seal({ ...this.initial as object }) as S)
+      return Effect.ensuring(Effect.asVoid(this.commit(next, true)), endOld)
     })
   }
 }
@@ -225,7 +227,8 @@ export const makeCell = <S extends object>(
   kind: "store" | "model",
   name: string,
   initial: S,
-  options: CellOptions<S> | undefined
+  options: CellOptions<S> | undefined,
+  keyed = false
 ): Effect.Effect<
   { readonly cell: Cell<S>; readonly changed: Bus.Event<S>; readonly owner: string },
   PersistenceError | StoredStateInvalid,
@@ -240,7 +243,7 @@ export const makeCell = <S extends object>(
     let start = first
     let persisted: Persisted<S> | undefined
     if (options?.persist !== undefined) {
-      const opened = yield* open(owner, name, start, options.persist)
+      const opened = yield* open(owner, name, start, options.persist, keyed)
       persisted = opened.persisted
       start = opened.state
     }

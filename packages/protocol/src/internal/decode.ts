@@ -39,7 +39,10 @@ export const fast = (json: unknown): ClientFrame | undefined => {
     case "topic": {
       const action = o["action"]
       const topic = o["topic"]
-      return (action === "join" || action === "leave") && isName(topic) ? { type: "topic", action, topic } : undefined
+      if ((action !== "join" && action !== "leave") || !isName(topic)) return undefined
+      if (!("id" in o)) return { type: "topic", action, topic }
+      const id = o["id"]
+      return isId(id) ? { type: "topic", action, topic, id } : undefined
     }
     case "hello": {
       if (!("route" in o)) return { type: "hello" }

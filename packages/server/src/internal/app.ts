@@ -6,12 +6,14 @@
  * @internal
  */
 import { Specter } from "@specter-runtime/core"
-import { ByteSize, Config, type Duration, Effect, Layer, Option } from "effect"
+import { ByteSize, Config, Duration, Effect, Layer, Option } from "effect"
 import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server, STATUS_CODES } from "node:http"
+import type { HttpOptions, Options } from "../App.ts"
 import * as Health from "../Health.ts"
 import * as SocketServer from "../SocketServer.ts"
 import { recover } from "./failure.ts"
+import { type Drain, shutdown } from "./shutdown.ts"
 import { httpMeter, routeRecorder } from "./metrics.ts"
 import * as observability from "./observability.ts"
 
@@ -19,42 +21,93 @@ export const telemetry = observability.telemetry
 
 const MiB = 1024 * 1024
 
+/** What `App.Options` resolves to, every default filled in. */
 export interface Settings {
   readonly port: number
   readonly host: string | undefined
   readonly json: boolean
+  readonly maxBodyBytes: number
+  readonly headersTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly keepAliveTimeoutMs: number
+  readonly maxConnections: number
+  readonly shutdownTimeout: Duration.Duration
 }
 
 const PORT = /^\d{1,5}$/
 
-/** `PORT`, `HOST` and `LOG_FORMAT`, unless `options` gives them; a bad value is a one-line message. */
-export const settings = (options: { readonly port?: number | undefined; readonly host?: string | undefined }) =>
+/** Milliseconds of a positive duration option, or the message saying what is wrong with it. */
+const millis = (name: string, input: Duration.Input | undefined, fallback: number): number | string => {
+  if (input === undefined) return fallback
+  const ms = Option.match(Duration.fromInput(input), { onNone: () => Number.NaN, onSome: Duration.toMillis })
+  return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : `http.${name} must be a positive, finite duration, got ${String(input)}`
+}
+
+const count = (name: string, value: number | undefined, fallback: number, min: number): number | string =>
+  value === undefined ? fallback : Number.isSafeInteger(value) && value >= min
+  ? value
+  : `http.${name} must be an integer of at least ${min}, got ${value}`
+
+/** The HTTP limits of `options`, defaults filled in; a bad value is a one-line message. */
+const limits = (http: HttpOptions) => {
+  const values = {
+    maxBodyBytes: count("maxBodyBytes", http.maxBodyBytes, MiB, 0),
+    headersTimeoutMs: millis("headersTimeout", http.headersTimeout, 5_000),
+    requestTimeoutMs: millis("requestTimeout", http.requestTimeout, 10_000),
+    keepAliveTimeoutMs: millis("keepAliveTimeout", http.keepAliveTimeout, 5_000),
+    maxConnections: count("maxConnections", http.maxConnections, 10_000, 1),
+    shutdownTimeoutMs: millis("shutdownTimeout", http.shutdownTimeout, 1_000)
+  }
+  const bad = Object.values(values).find((value) => typeof value === "string")
+  if (bad !== undefined) return Effect.fail(bad)
+  const ok = values as { readonly [K in keyof typeof values]: number }
+  if (ok.headersTimeoutMs > ok.requestTimeoutMs) {
+    return Effect.fail(`http.headersTimeout (${ok.headersTimeoutMs} ms) must not be longer than http.requestTimeout (${ok.requestTimeoutMs} ms)`)
+  }
+  const { shutdownTimeoutMs, ...rest } = ok
+  return Effect.succeed({ ...rest, shutdownTimeout: Duration.millis(shutdownTimeoutMs) })
+}
+
+/** `PORT`, `HOST` and `LOG_FORMAT`, unless `options` gives them, and the HTTP limits; a bad value is a one-line message. */
+export const settings = (options: Options) =>
   Effect.gen(function*() {
+    const http = options.http ?? {}
     const read = <A>(config: Config.Config<A>) => Effect.mapError(config, (error) => String(error.message))
-    const rawPort = options.port === undefined ? yield* read(Config.option(Config.String("PORT"))) : Option.some(String(options.port))
+    const rawPort = http.port === undefined ? yield* read(Config.option(Config.String("PORT"))) : Option.some(String(http.port))
     const port = Option.match(rawPort, { onNone: () => 3000, onSome: (text) => Number(text.trim()) })
     if (Option.isSome(rawPort) && (!PORT.test(rawPort.value.trim()) || port > 65535)) {
       return yield* Effect.fail(`PORT must be a port number, got '${rawPort.value}'`)
     }
-    const host = options.host ?? Option.getOrUndefined(yield* read(Config.option(Config.String("HOST"))))
+    const host = http.host ?? Option.getOrUndefined(yield* read(Config.option(Config.String("HOST"))))
     const format = Option.getOrUndefined(yield* read(Config.option(Config.String("LOG_FORMAT"))))
     if (format !== undefined && format !== "json" && format !== "text") {
       return yield* Effect.fail(`LOG_FORMAT must be 'json' or 'text', got '${format}'`)
     }
-    return { port, host, json: format === "json" } satisfies Settings
+    return { port, host, json: format === "json", ...(yield* limits(http)) } satisfies Settings
   })
 
-export const nodeServer = (_: Settings): Server => createServer()
+/**
+ * The Node server with the limits of `settings`. Node checks the header and
+ * request timeouts on an interval: a fifth of the shorter one, at most a second.
+ */
+export const nodeServer = (settings: Settings): Server => {
+  const server = createServer({
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 5)))
+  })
+  server.maxConnections = settings.maxConnections
+  return server
+}
 
-export const serverOptions = (
-  options: { readonly maxFrameBytes?: number | undefined; readonly shutdownTimeout?: Duration.Input | undefined },
-  settings: Settings
-) => ({
+export const serverOptions = (options: Options, settings: Settings) => ({
   port: settings.port,
   ...(settings.host === undefined ? {} : { host: settings.host }),
-  gracefulShutdownTimeout: options.shutdownTimeout ?? "1 second",
+  // The drain of `assemble` bounds the shutdown; this only covers a server it did not close.
+  gracefulShutdownTimeout: settings.shutdownTimeout,
   // ws refuses larger frames before buffering them; SocketServer checks too.
-  websocket: { maxPayload: options.maxFrameBytes ?? MiB }
+  websocket: { maxPayload: options.sockets?.maxPayloadBytes ?? MiB }
 })
 
 /** Whether the Node server's `ServeError` means the port is taken. */
@@ -63,71 +116,63 @@ export const portInUse = (error: { readonly cause: unknown }): boolean =>
 
 /**
  * Answers every failure of every route with the JSON error envelope, and logs
- * the ones that are server faults (with the request line).
+ * the ones that are server faults (with the request line). Failures answered
+ * here pass the drain check too: `catchCause` is last, so its answer is mapped
+ * by nothing; it sets the header itself.
  */
-const errorEnvelope = (maxBodyBytes: number) =>
+const errorEnvelope = (maxBodyBytes: number, drain: Drain) =>
   HttpRouter.middleware((app) =>
     app.pipe(
       Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
-      // An error answer without a body (a static file that is not there) gets one too.
-      Effect.map((response) =>
-        response.status >= 400 && response.body._tag === "Empty"
+      // An error answer without a body (a static file that is not there) gets one too;
+      // while the server drains, every answer closes its connection.
+      Effect.map((response) => {
+        const answer = response.status >= 400 && response.body._tag === "Empty"
           ? HttpServerResponse.jsonUnsafe({ error: STATUS_CODES[response.status]?.toLowerCase() ?? "error" }, {
             status: response.status,
             headers: response.headers
           })
           : response
-      ),
+        return drain.draining ? HttpServerResponse.setHeader(answer, "connection", "close") : answer
+      }),
       Effect.catchCause((cause) =>
         HttpServerRequest.HttpServerRequest.use((request) =>
           Effect.map(recover(cause, `${request.method} ${request.url}`), (failure) =>
-            HttpServerResponse.jsonUnsafe(failure.body, { status: failure.status, headers: failure.headers ?? {} }))))
+            HttpServerResponse.jsonUnsafe(failure.body, {
+              status: failure.status,
+              headers: drain.draining ? { ...failure.headers, connection: "close" } : failure.headers ?? {}
+            }))))
     ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
 
 /**
  * The infrastructure (runtime, socket server, router, health and socket routes, the
  * error envelope), served as soon as it is built; then the application, which adds
- * its routes to the running router; then the readiness mark. Closing runs it
- * backwards: readiness goes `stopping`, sockets are told to go away, the
- * application stops while health and readiness still answer, and only then does
- * the router stop serving.
+ * its routes to the running router; then the readiness mark and the shutdown.
+ * Closing runs it backwards: readiness goes `stopping`; the sockets close while
+ * HTTP drains (see `shutdown.ts`); then the application stops, and only then
+ * does the router stop serving.
  */
-export const assemble = <ROut, E>(
-  app: Layer.Layer<ROut, E, any>,
-  options: {
-    readonly socketPath?: `/${string}` | undefined
-    readonly maxFrameBytes?: number | undefined
-    readonly maxBodyBytes?: number | undefined
-    readonly maxInFlight?: number | undefined
-    readonly logRequests?: boolean | undefined
-    readonly observability?: observability.Options | undefined
-  },
-  _settings: Settings
-) => {
-  const runtime = SocketServer.layer({ maxFrameBytes: options.maxFrameBytes, maxInFlight: options.maxInFlight }).pipe(
+export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Options, settings: Settings, server: Server) => {
+  const runtime = SocketServer.layer(options.sockets ?? {}).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
   )
   const router = HttpRouter.layer.pipe(Layer.provide(Layer.succeed(HttpRouter.RouterConfig, { ignoreTrailingSlash: true })))
+  const drain: Drain = { draining: false }
   const infrastructure = Layer.mergeAll(
     Health.routes(),
-    SocketServer.route(options.socketPath ?? "/ws"),
-    errorEnvelope(options.maxBodyBytes ?? MiB),
+    SocketServer.route(options.sockets?.path ?? "/ws"),
+    errorEnvelope(settings.maxBodyBytes, drain),
     observability.metricsRoute(options.observability),
     routeRecorder
   ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
-  const quiet = options.logRequests !== true
+  const quiet = options.http?.logRequests !== true
   const serving = Layer.unwrap(HttpRouter.HttpRouter.use((router) => {
     const handler = httpMeter(router.asHttpEffect())
     // The listen address is always logged; each request only with `logRequests`.
     return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
   }))
   const served = serving.pipe(Layer.provideMerge(infrastructure))
-  // Built last, so its finalizer runs first at shutdown: sockets are told to go
-  // away instead of holding the shutdown up.
-  const closeSocketsFirst = Layer.effectDiscard(
-    SocketServer.SocketServer.use((sockets) => Effect.addFinalizer(() => sockets.closeAll()))
-  )
-  return closeSocketsFirst.pipe(
+  return shutdown(server, drain, settings.shutdownTimeout).pipe(
     Layer.provideMerge(Health.markReady),
     Layer.provideMerge(observability.openApiRoutes(options.observability)),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),

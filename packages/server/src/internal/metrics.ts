@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Clock, Context, Effect, Exit, Metric, Tracer } from "effect"
+import { Clock, Context, Effect, Exit, type Fiber, Metric, Tracer } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 
 const ms = Metric.exponentialBoundaries({ start: 1, factor: 2, count: 16 }) // 1 ms … ~33 s
@@ -95,28 +95,30 @@ export class SocketMeter {
 /** A recorder for the calling context's metric registry. */
 export const socketMeter: Effect.Effect<SocketMeter> = Effect.map(Effect.context<never>(), (context) => new SocketMeter(context))
 
-/** The close code of a socket read that failed: the peer's code, else 1006 (abnormal closure). */
-export const closeCode = (error: { readonly reason: unknown }): number => {
-  const reason = error.reason as { readonly _tag?: unknown; readonly code?: unknown }
-  return reason._tag === "SocketCloseError" && typeof reason.code === "number" ? reason.code : 1006
-}
-
 /**
  * `answer` in a span `socket.event <event>` of its own (a root: a frame starts a
  * new trace), linked to the span of the connection's upgrade request. Nothing is
  * added when no tracer is installed (the native tracer).
  */
-export const eventSpan = <A, E, R>(event: string, sid: string, answer: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+export const eventSpan = <A, E, R>(
+  event: string,
+  session: { readonly sid: string; readonly connection: Tracer.AnySpan | undefined },
+  answer: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => {
     if (fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) return answer
-    const connection = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+    const connection = session.connection
     return Effect.withSpan(answer, `socket.event ${event}`, {
       root: true,
       kind: "server",
       links: connection === undefined ? [] : [{ span: connection, attributes: { "specter.link": "connection" } }],
-      attributes: { "specter.event": event, "specter.sid": sid }
+      attributes: { "specter.event": event, "specter.sid": session.sid }
     })
   })
+
+/** The span `fiber` runs in, when spans are exported: what a socket connection's events link to. */
+export const causeOf = (fiber: Fiber.Fiber<unknown, unknown>): Tracer.AnySpan | undefined =>
+  fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer ? undefined : Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
 
 /** Where the router leaves the pattern of the route that answered, for the HTTP meter outside it. */
 class MatchedRoute extends Context.Service<MatchedRoute, { path: string }>()("@specter-runtime/server/internal/MatchedRoute") {}

@@ -1,138 +1,245 @@
 /**
- * The protocol on one connection: read frames, answer `hello` and `topic` at
- * once, and run each `emit` on a fiber of its own (at most `maxInFlight` per
- * session; the reader waits for a free slot, which pushes back on the client
- * through TCP). Frames of an ordered event wait for the previous frame of that
- * event of the same session.
+ * The session hub: every connection's session, the topics, the heartbeat, the
+ * upgrade checks, pushes and the bounded close at shutdown. Connections run on
+ * plain `ws` (a `WebSocketServer` with `noServer`, fed by the socket route): a
+ * frame is handled in the `ws` callback and only an emit gets a fiber, so an
+ * idle connection holds no fiber and no Effect state. A session leaves every
+ * table the moment its connection closes.
  *
  * @internal
  */
 import { SocketProtocol } from "@specter-runtime/protocol"
-import { Deferred, Effect, FiberSet, Result, Semaphore, type Scope } from "effect"
-import { Socket } from "effect/socket"
-import type { Dispatch, SocketIngress } from "../SocketIngress.ts"
-import { closeCode, eventSpan, type SocketMeter } from "./metrics.ts"
-import { unknownEventError } from "./socketIngress.ts"
-import { SessionImpl, type Topics } from "./socketSession.ts"
+import { Effect, type Fiber, Metric, type Tracer } from "effect"
+import type { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { type WebSocket, WebSocketServer } from "ws"
+import type { SocketIngress } from "../SocketIngress.ts"
+import type { Session } from "../SocketSession.ts"
+import { causeOf, type SocketMeter } from "./metrics.ts"
+import { type FrameHost, onFrame } from "./socketFrames.ts"
+import { encodeOrThrow, type SessionHost, SessionImpl, Topics } from "./socketSession.ts"
+import { asksForWebSocket, handOver, originAllowed, refuse } from "./socketUpgrade.ts"
 
+/** The options of `SocketServer.Options`, with their defaults applied. */
 export interface Settings {
-  /** The largest inbound frame, UTF-8 bytes. */
-  readonly maxFrameBytes: number
-  /** Emits of one session being handled at once. */
+  readonly allowedOrigins: ReadonlySet<string> | undefined
+  readonly authorize: ((request: HttpServerRequest.HttpServerRequest) => Effect.Effect<unknown, { readonly status: 401 | 403; readonly message: string }>) | undefined
+  readonly canJoin: ((session: Session, topic: string) => Effect.Effect<boolean>) | undefined
+  readonly pingIntervalMs: number
+  readonly missedPongs: number
+  readonly maxBufferedBytes: number
+  readonly frameRate: number
+  readonly frameBurst: number
+  readonly maxConnections: number
+  readonly maxPayloadBytes: number
   readonly maxInFlight: number
+  readonly closeTimeoutMs: number
 }
 
-/** What every connection shares. */
-export interface Hub {
+/** Connections closed because their client stopped reading. */
+export const slowConsumersClosed = Metric.counter("specter_socket_slow_consumers_closed_total", {
+  description: "Socket connections closed because their unsent bytes passed maxBufferedBytes",
+  incremental: true
+})
+
+/** Connections closed for sending frames above their rate limit. */
+export const rateLimitClosed = Metric.counter("specter_socket_rate_limit_closed_total", {
+  description: "Socket connections closed for sending frames faster than their rate limit",
+  incremental: true
+})
+
+const SESSION = Symbol.for("@specter-runtime/server/SocketSession")
+type Tagged = WebSocket & { [SESSION]?: SessionImpl }
+
+export class Hub implements SessionHost, FrameHost {
+  readonly sessions = new Map<string, SessionImpl>()
+  readonly topics = new Topics()
+  readonly wss: WebSocketServer
+  readonly maxBufferedBytes: number
+  readonly maxInFlight: number
+  readonly frameRate: number
+  readonly frameBurst: number
+  readonly canJoin: Settings["canJoin"]
+  /** Set when shutdown starts: new upgrades are refused. */
+  closing = false
+  /** Woken when the last session leaves. */
+  private emptied: Array<() => void> = []
+
   readonly settings: Settings
   readonly ingress: SocketIngress["Service"]
-  readonly sessions: Map<string, SessionImpl>
-  readonly topics: Topics
-  readonly announce: (sid: string, connected: boolean) => Effect.Effect<void>
+  readonly run: (effect: Effect.Effect<void>) => Fiber.Fiber<void>
+  private readonly announce: (sid: string, connected: boolean) => void
   readonly meter: SocketMeter
-}
 
-const internalError: SocketProtocol.AckError = { code: "internal", message: "internal server error" }
+  constructor(
+    settings: Settings,
+    ingress: SocketIngress["Service"],
+    run: (effect: Effect.Effect<void>) => Fiber.Fiber<void>,
+    announce: (sid: string, connected: boolean) => void,
+    meter: SocketMeter
+  ) {
+    this.meter = meter
+    this.settings = settings
+    this.ingress = ingress
+    this.run = run
+    this.announce = announce
+    this.maxBufferedBytes = settings.maxBufferedBytes
+    this.maxInFlight = settings.maxInFlight
+    this.frameRate = settings.frameRate
+    this.frameBurst = settings.frameBurst
+    this.canJoin = settings.canJoin
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: settings.maxPayloadBytes,
+      // `ws` waits this long for a peer's close frame before cutting the connection (its default is 30 s).
+      closeTimeout: settings.closeTimeoutMs
+    } as ConstructorParameters<typeof WebSocketServer>[0])
+  }
 
-/** Answers an emit: an ack when it carried an `id`, an `error` frame for a failure without one. */
-const reply = (hub: Hub, session: SessionImpl, frame: SocketProtocol.ClientFrame & { readonly type: "emit" }, dispatch: Dispatch) => {
-  hub.meter.answered(frame.id !== undefined, dispatch._tag === "Ok" ? undefined : dispatch._tag === "Failed" ? dispatch.error.code : unknownEventError(frame.event).code)
-  switch (dispatch._tag) {
-    case "UnknownEvent":
-      return session.send(SocketProtocol.failed(frame.id, unknownEventError(frame.event)))
-    case "Failed":
-      return session.send(SocketProtocol.failed(frame.id, dispatch.error))
-    case "Ok": {
-      if (frame.id === undefined) return Effect.void
-      const encoded = SocketProtocol.encode(SocketProtocol.ack(frame.id, dispatch.payload))
-      if (Result.isSuccess(encoded)) return session.write(encoded.success)
-      return Effect.andThen(
-        Effect.logError(`the ack of socket event '${frame.event}' cannot be sent`, encoded.failure),
-        session.send(SocketProtocol.failed(frame.id, internalError))
-      )
+  /** Answers an upgrade request: 426, 403, 503, the `authorize` refusal, or the 101 of a new session. */
+  upgrade(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    return Effect.withFiber((fiber) => {
+      const connection = causeOf(fiber)
+      const message = NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage
+      if (!asksForWebSocket(message)) return Effect.succeed(refuse(426, "expected a WebSocket upgrade", { upgrade: "websocket" }))
+      if (!originAllowed(message, this.settings.allowedOrigins)) return Effect.succeed(refuse(403, "origin not allowed"))
+      if (this.closing) return Effect.succeed(refuse(503, "server shutting down"))
+      if (this.sessions.size >= this.settings.maxConnections) return Effect.succeed(refuse(503, "too many connections"))
+      const authorize = this.settings.authorize
+      if (authorize === undefined) return Effect.succeed(this.accept(request, message, undefined, connection))
+      return Effect.match(authorize(request), {
+        onFailure: (refusal) => refuse(refusal.status, refusal.message),
+        onSuccess: (data) => this.accept(request, message, data, connection)
+      })
+    })
+  }
+
+  private accept(request: HttpServerRequest.HttpServerRequest, message: IncomingMessage, data: unknown, connection: Tracer.AnySpan | undefined) {
+    const response = NodeHttpServerRequest.toServerResponse(request) as ServerResponse
+    handOver(message, response, this.wss, (ws) => this.open(ws, data, connection))
+    return refuse(101, "switching protocols")
+  }
+
+  private open(ws: Tagged, data: unknown, connection: Tracer.AnySpan | undefined): void {
+    if (this.closing) return void ws.terminate()
+    const session = new SessionImpl(this, ws, data, this.frameBurst, Date.now())
+    session.connection = connection
+    this.meter.sessionOpened()
+    ws[SESSION] = session
+    this.sessions.set(session.sid, session)
+    ws.on("message", onMessage)
+    ws.on("close", onClose)
+    ws.on("pong", onPong)
+    ws.on("error", onError)
+    this.announce(session.sid, true)
+  }
+
+  /** Removes the session from every table (once) and announces it. */
+  retire(session: SessionImpl, code = 1006): void {
+    session.open = false
+    session.waiting = undefined
+    if (!this.sessions.delete(session.sid)) return
+    this.meter.sessionClosed(code)
+    this.topics.leaveAll(session)
+    this.announce(session.sid, false)
+    if (this.sessions.size === 0 && this.emptied.length > 0) {
+      const waiters = this.emptied
+      this.emptied = []
+      for (const wake of waiters) wake()
     }
   }
-}
 
-/** `effect` after the previous frame of `event` of this session; wired now, in arrival order. */
-const inLane = (session: SessionImpl, event: string, effect: Effect.Effect<void>): Effect.Effect<void> => {
-  const previous = session.lanes.get(event)
-  const mine = Deferred.makeUnsafe<void>()
-  session.lanes.set(event, mine)
-  const done = Effect.sync(() => {
-    Deferred.doneUnsafe(mine, Effect.void)
-    if (session.lanes.get(event) === mine) session.lanes.delete(event)
-  })
-  return Effect.ensuring(previous === undefined ? effect : Effect.andThen(Deferred.await(previous), effect), done)
-}
-
-const emit = (hub: Hub, session: SessionImpl, frame: SocketProtocol.ClientFrame & { readonly type: "emit" }) => {
-  const answer = Effect.flatMap(hub.ingress.dispatch(frame.event, frame.payload, { session }), (d) => reply(hub, session, frame, d))
-  return eventSpan(frame.event, session.sid, hub.ingress.isOrdered(frame.event) ? inLane(session, frame.event, answer) : answer)
-}
-
-/** Handles one text frame; an emit is passed to `start`. */
-const onFrame = (hub: Hub, session: SessionImpl, start: (work: Effect.Effect<void>) => Effect.Effect<void>) => (text: string): Effect.Effect<void> => {
-  const max = hub.settings.maxFrameBytes
-  hub.meter.frameIn()
-  if (text.length > max / 3 && Buffer.byteLength(text, "utf8") > max) {
-    session.open = false
-    return session.close(1009, `frame larger than ${max} bytes`)
+  overflow(session: SessionImpl): void {
+    if (!session.open) return
+    session.closeNow(1013, "too much unread data; reconnect")
+    this.run(Effect.andThen(
+      Metric.update(slowConsumersClosed, 1),
+      Effect.logWarning(`socket ${session.sid} closed: its client stopped reading (over ${this.maxBufferedBytes} bytes unsent)`)
+    ))
   }
-  const decoded = SocketProtocol.decode(text)
-  if (Result.isFailure(decoded)) {
-    const { code, id, message } = decoded.failure
-    hub.meter.answered(id !== undefined, code)
-    return session.send(SocketProtocol.failed(id, { code, message }))
+
+  rateClosed(session: SessionImpl): void {
+    this.run(Effect.andThen(
+      Metric.update(rateLimitClosed, 1),
+      Effect.logWarning(`socket ${session.sid} closed: it kept sending frames above its rate limit`)
+    ))
   }
-  const frame = decoded.success
-  switch (frame.type) {
-    case "hello":
-      session.route = frame.route
-      return session.send(SocketProtocol.ready(session.sid))
-    case "topic":
-      return frame.action === "join" ? session.join(frame.topic) : session.leave(frame.topic)
-    case "emit":
-      return start(emit(hub, session, frame))
+
+  /** Pings every session; a session that missed `missedPongs` pongs in a row is cut. */
+  beat(): void {
+    for (const session of this.sessions.values()) {
+      if (session.missedPongs >= this.settings.missedPongs) {
+        session.open = false
+        session.ws.terminate()
+        continue
+      }
+      session.missedPongs++
+      if (session.ws.readyState === 1) session.ws.ping()
+    }
+  }
+
+  /** Writes one text frame to each of `sessions`, encoded once; returns how many were written. */
+  sendAll(sessions: Iterable<SessionImpl> | undefined, frame: SocketProtocol.ServerFrame): number {
+    if (sessions === undefined) return 0
+    let bytes: Buffer | undefined
+    let sent = 0
+    for (const session of sessions) {
+      bytes ??= Buffer.from(encodeOrThrow(frame), "utf8")
+      if (session.write(bytes)) sent++
+    }
+    return sent
+  }
+
+  /**
+   * Sends every connection a close frame with `code` at once, waits up to
+   * `closeTimeoutMs` for them to go, and cuts those still there.
+   */
+  closeAll(code: number, reason: string): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.closing = true
+      const closing = [...this.sessions.values()]
+      if (closing.length === 0) return Effect.void
+      for (const session of closing) session.closeNow(code, reason)
+      const gone = Effect.callback<void>((resume) => {
+        if (this.sessions.size === 0) return resume(Effect.void)
+        const wake = () => resume(Effect.void)
+        this.emptied.push(wake)
+        return Effect.sync(() => {
+          this.emptied = this.emptied.filter((w) => w !== wake)
+        })
+      })
+      return Effect.timeoutOption(gone, this.settings.closeTimeoutMs).pipe(Effect.flatMap(() => {
+        const cut = [...this.sessions.values()]
+        for (const session of cut) {
+          session.ws.terminate()
+          this.retire(session)
+        }
+        const silent = cut.length === 0 ? "" : `, ${cut.length} of them cut after ${this.settings.closeTimeoutMs} ms without an answer`
+        return Effect.logInfo(`closed ${closing.length} socket connection(s) with ${code}${silent}`)
+      }))
+    })
   }
 }
 
-/** Removes the session from the hub (once) and announces it. */
-const retire = (hub: Hub, session: SessionImpl, code = 1006) =>
-  Effect.suspend(() => {
-    session.open = false
-    if (!hub.sessions.delete(session.sid)) return Effect.void
-    hub.meter.sessionClosed(session.closeCode ?? code)
-    hub.topics.leaveAll(session)
-    Deferred.doneUnsafe(session.gone, Effect.void)
-    return hub.announce(session.sid, false)
-  })
+const sessionOf = (ws: WebSocket): SessionImpl | undefined => (ws as Tagged)[SESSION]
 
-/**
- * Runs the protocol on `socket` until it closes. Handlers still running when the
- * client goes finish (their answers are dropped); closing the scope interrupts them.
- */
-export const serve = (hub: Hub, socket: Socket.Socket): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const writer = yield* socket.writer
-    const pull = yield* Socket.readerString(socket)
-    const session = new SessionImpl(writer, hub.topics, hub.meter)
-    hub.sessions.set(session.sid, session)
-    hub.meter.sessionOpened()
-    yield* Effect.addFinalizer(() => retire(hub, session))
-    yield* hub.announce(session.sid, true)
-    const running = yield* FiberSet.make<void, never>()
-    const slots = yield* Semaphore.make(hub.settings.maxInFlight)
-    const release = Semaphore.release(slots, 1)
-    const handle = onFrame(hub, session, (work) =>
-      Effect.andThen(Semaphore.take(slots, 1), FiberSet.run(running, Effect.ensuring(work, release))))
-    yield* Effect.whileLoop({
-      while: () => session.open,
-      body: () =>
-        Effect.flatMap(pull, (frames) =>
-          Effect.forEach(frames, (text) => (session.open ? handle(text) : Effect.void), { discard: true })),
-      step: () => {}
-    }).pipe(Effect.catchTag("SocketError", (error) => retire(hub, session, closeCode(error))))
-    yield* retire(hub, session)
-    yield* FiberSet.awaitEmpty(running)
-  }).pipe(Effect.catchTag("SocketError", () => Effect.void))
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const session = sessionOf(this)
+  if (session !== undefined) onFrame(session.host as Hub, session, data, isBinary)
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const session = sessionOf(this)
+  if (session !== undefined) (session.host as Hub).retire(session, code)
+}
+
+function onPong(this: WebSocket): void {
+  const session = sessionOf(this)
+  if (session !== undefined) session.missedPongs = 0
+}
+
+/** A connection error (a reset, a protocol violation) is followed by `close`, which retires the session. */
+function onError(this: WebSocket): void {}

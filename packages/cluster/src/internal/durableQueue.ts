@@ -1,0 +1,182 @@
+/**
+ * Durable queues: the jobs travel through an `effect/persistence` `PersistedQueue`
+ * on Redis (one worker holds a job's lock while it runs and refreshes it; a job
+ * whose worker died is taken again once its lock expires), and each job's record
+ * (state, attempts, progress, result) is a JSON value in the Redis hash
+ * `<prefix>jobs:<queue>`, so that every node reads and cancels the same jobs. A
+ * cancel of a running job is published on `<prefix>cancel:<queue>`; the node that
+ * runs it interrupts it.
+ *
+ * @internal
+ */
+import { Bus, QueueService } from "@specter-runtime/core"
+import { Cause, Duration, Effect, Exit, Fiber, Option, Queue, Schedule, Schema, type Scope, Stream } from "effect"
+import { PersistedQueue, Redis } from "effect/persistence"
+import { randomUUID } from "node:crypto"
+
+type Job = QueueService.Job<unknown>
+type Stored = Omit<Job, "item"> & { readonly item: unknown }
+
+export interface DurableOptions {
+  readonly prefix: string
+  /** Runs a crashed worker's job may take before the job is given up (failed). */
+  readonly maxAttempts: number
+}
+
+const finished = (state: QueueService.JobState) => state === "completed" || state === "failed" || state === "cancelled"
+
+/** The `QueueService.DurableQueues` engine on the `Redis` and `PersistedQueueFactory` in context. */
+export const make = (options: DurableOptions) =>
+  Effect.gen(function*() {
+    const redis = yield* Redis.Redis
+    const factory = yield* PersistedQueue.PersistedQueueFactory
+    const bus = yield* Effect.serviceOption(Bus.Bus)
+    return {
+      make: (name: string, queueOptions: QueueService.DurableOptions) =>
+        makeQueue(name, queueOptions, { ...options, redis, factory, bus: Option.getOrUndefined(bus) })
+    }
+  })
+
+interface Engine extends DurableOptions {
+  readonly redis: Redis.Redis["Service"]
+  readonly factory: PersistedQueue.PersistedQueueFactory["Service"]
+  readonly bus: Bus.Bus["Service"] | undefined
+}
+
+const makeQueue = (name: string, options: QueueService.DurableOptions, engine: Engine): Effect.Effect<QueueService.QueueService<unknown>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { redis } = engine
+    const records = `${engine.prefix}jobs:${name}`
+    const channel = `${engine.prefix}cancel:${name}`
+    const json = Schema.toCodecJson(options.item as Schema.Codec<unknown, unknown>)
+    const encodeItem = Schema.encodeUnknownSync(json)
+    const decodeItem = Schema.decodeUnknownSync(json)
+    const queue: PersistedQueue.PersistedQueue<{ readonly id: string; readonly item: unknown }> = yield* engine.factory.make({
+      name,
+      schema: Schema.Struct({ id: Schema.String, item: Schema.Unknown }),
+      maxAttempts: engine.maxAttempts,
+      retrySchedule: Schedule.spaced("100 millis")
+    })
+    const updated = Bus.event<Job>(`${name}:job`)
+    const running = new Map<string, Fiber.Fiber<unknown, unknown>>()
+
+    const toJob = (stored: Stored): Job => ({ ...stored, item: decodeItem(stored.item) })
+    const read = (id: string) =>
+      Effect.map(redis.send<string | null>("HGET", records, id), (raw) => (raw === null ? undefined : JSON.parse(raw) as Stored))
+    const write = (stored: Stored) =>
+      Effect.andThen(
+        redis.send("HSET", records, stored.id, JSON.stringify(stored)),
+        Effect.sync(() => engine.bus?.emitUnsafe(updated, toJob(stored)))
+      )
+    const all = Effect.map(redis.send<ReadonlyArray<string>>("HVALS", records), (values) =>
+      values.map((raw) => JSON.parse(raw) as Stored).sort((a, b) => a.enqueuedAt - b.enqueuedAt))
+
+    const runJob = (id: string, item: unknown, attempts: number) =>
+      Effect.gen(function*() {
+        const before = yield* read(id)
+        if (before === undefined || finished(before.state)) return
+        let record: Stored = { ...before, state: "running", attempts, startedAt: Date.now() }
+        yield* write(record)
+        const context: QueueService.JobContext = {
+          id,
+          attempt: attempts,
+          progress: (percent, message) =>
+            Effect.suspend(() => {
+              record = { ...record, progress: { percent: Math.min(100, Math.max(0, percent)), message } }
+              return write(record)
+            }).pipe(Effect.orDie, Effect.asVoid)
+        }
+        const handled = options.retry === undefined
+          ? options.handle(decodeItem(item), context)
+          : Effect.retry(options.handle(decodeItem(item), context), options.retry)
+        const fiber = yield* Effect.forkChild(handled)
+        running.set(id, fiber)
+        const exit = yield* Fiber.await(fiber).pipe(Effect.ensuring(Effect.sync(() => running.delete(id))))
+        const end = Exit.isSuccess(exit)
+          ? { state: "completed" as const, reason: undefined, progress: { percent: 100, message: record.progress.message } }
+          : Cause.hasInterruptsOnly(exit.cause)
+          ? { state: "cancelled" as const, reason: "cancelled", progress: record.progress }
+          : { state: "failed" as const, reason: Cause.pretty(exit.cause), progress: record.progress }
+        yield* write({ ...record, ...end, finishedAt: Date.now() })
+      })
+
+    const worker = Effect.forever(
+      queue.take((value, meta) => runJob(value.id, value.item, meta.attempts)).pipe(
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logWarning(`durable queue '${name}': a take failed`, cause).pipe(Effect.andThen(Effect.sleep("500 millis")))
+        )
+      )
+    )
+    for (let n = 0; n < options.workers; n++) yield* Effect.forkScoped(worker)
+
+    const cancels = yield* redis.subscribe(channel)
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(cancels), (message) => {
+      const fiber = running.get(message.message)
+      return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+    })).pipe(Effect.ignore))
+
+    const enqueue = (item: unknown) =>
+      Effect.gen(function*() {
+        const id = `${name}-${randomUUID()}`
+        yield* write({
+          id,
+          queue: name,
+          item: encodeItem(item),
+          state: "queued",
+          attempts: 0,
+          progress: { percent: 0, message: undefined },
+          reason: undefined,
+          enqueuedAt: Date.now(),
+          startedAt: undefined,
+          finishedAt: undefined
+        })
+        yield* queue.offer({ id, item: encodeItem(item) }, { id })
+        return id
+      }).pipe(Effect.orDie)
+
+    const awaitJob = (id: string): Effect.Effect<Job, QueueService.JobNotFound> =>
+      Effect.flatMap(Effect.orDie(read(id)), (stored) => {
+        if (stored === undefined) return Effect.fail(new QueueService.JobNotFound({ queue: name, id }))
+        if (finished(stored.state)) return Effect.succeed(toJob(stored))
+        return Effect.andThen(Effect.sleep("100 millis"), awaitJob(id))
+      })
+
+    const stats = Effect.map(Effect.orDie(all), (jobs) => {
+      const counts = { workers: options.workers, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }
+      for (const job of jobs) counts[job.state]++
+      return counts
+    })
+
+    return {
+      name,
+      updated,
+      enqueue,
+      submit: (input) => Effect.flatMap(options.validate(input), enqueue),
+      job: (id) => Effect.map(Effect.orDie(read(id)), (stored) => Option.map(Option.fromUndefinedOr(stored), toJob)),
+      jobs: Effect.map(Effect.orDie(all), (jobs) => jobs.map(toJob)),
+      await: awaitJob,
+      cancel: (id) => cancel(id),
+      pending: Effect.map(stats, (s) => s.queued),
+      stats,
+      changes: Stream.fromEffectSchedule(stats, Schedule.spaced("1 second")).pipe(Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)))
+    } satisfies QueueService.QueueService<unknown>
+
+    function cancel(id: string): Effect.Effect<boolean> {
+      return Effect.gen(function*() {
+        const stored = yield* read(id)
+        if (stored === undefined || finished(stored.state)) return false
+        if (stored.state === "queued") {
+          yield* write({ ...stored, state: "cancelled", reason: "cancelled", finishedAt: Date.now() })
+          return true
+        }
+        yield* redis.send("PUBLISH", channel, id)
+        // Waits (a bounded while) until the running node has recorded the end.
+        yield* Effect.repeat(read(id), {
+          until: (now) => now === undefined || finished(now.state),
+          schedule: Schedule.spaced("50 millis")
+        }).pipe(Effect.timeoutOption(Duration.seconds(10)))
+        return true
+      }).pipe(Effect.orDie)
+    }
+  })
+

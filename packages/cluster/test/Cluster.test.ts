@@ -1,0 +1,111 @@
+/**
+ * Issue 12's "Done when": three node processes of one app on loopback ports against
+ * the machine's Redis and PostgreSQL, under a prefix of their own that is removed
+ * afterwards. The checks run in order on the same three nodes: the job check kills
+ * one node, the singleton check another.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { cleanup, databaseUrl, eventually, getJson, kill9, marks, type NodeProcess, postJson, redisUrl, start } from "./nodes.ts"
+
+const prefix = `specter_t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+const env = { SPECTER_REDIS_URL: redisUrl, SPECTER_DATABASE_URL: databaseUrl, SPECTER_CLUSTER_PREFIX: prefix }
+let nodes: Array<NodeProcess> = []
+const alive = () => nodes.filter((node) => node.killedAt === undefined)
+const byId = (id: string) => nodes.find((node) => node.id === id)!
+
+beforeAll(async () => {
+  nodes = await Promise.all(["n1", "n2", "n3"].map((id) => start(id, env)))
+  // Ready: each node sees all three, and the singleton runs somewhere.
+  await Promise.all(nodes.map((node) =>
+    eventually(`${node.id} to see its peers`, 30_000, async () => {
+      const { body, status } = await getJson(node, "/health/cluster")
+      return status === 200 && body.peers.length === 3 ? true : undefined
+    })
+  ))
+  await eventually("the singleton to start", 30_000, async () => (nodes.some((n) => marks(n).some((m) => m.what === "singleton-start")) ? true : undefined))
+}, 60_000)
+
+afterAll(async () => {
+  for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill("SIGKILL")
+  await cleanup(prefix)
+}, 30_000)
+
+describe("three nodes of one app", () => {
+  it("a bus event emitted on node 1 reaches a listener on node 3 once", async () => {
+    await postJson(byId("n1"), "/emit", { n: 42 })
+    await eventually("node 3 to receive the event", 5_000, async () => {
+      const { body } = await getJson(byId("n3"), "/received")
+      return body.some((ping: { n: number }) => ping.n === 42) ? true : undefined
+    })
+    // Anything duplicated would have arrived by now (one more batch round trip).
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    for (const id of ["n1", "n2", "n3"]) {
+      const { body } = await getJson(byId(id), "/received")
+      expect(body.filter((ping: { n: number }) => ping.n === 42), id).toEqual([{ n: 42, from: "n1" }])
+    }
+  })
+
+  it("1,000 concurrent increments of one store spread over the three nodes end at exactly 1,000", async () => {
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => postJson(nodes[i % 3]!, "/increment")))
+    for (const node of nodes) {
+      const value = await eventually(`${node.id} to see 1000`, 5_000, async () => {
+        const { body } = await getJson(node, "/counter")
+        return body.value === 1000 ? body.value : undefined
+      })
+      expect(value).toBe(1000)
+    }
+  }, 60_000)
+
+  it("a job enqueued on node 2 and running on some node survives kill -9 of that node and completes elsewhere, with its progress visible from node 3", async () => {
+    const { id } = await postJson<{ id: string }>(byId("n2"), "/jobs", { steps: 12 })
+    const progress = await eventually("progress visible from node 3", 10_000, async () => {
+      const { body } = await getJson(byId("n3"), `/jobs/${id}`)
+      return body.state === "running" && body.progress.percent > 0 ? body.progress.percent : undefined
+    })
+    expect(progress).toBeGreaterThan(0)
+    const runner = nodes.find((node) => marks(node).some((m) => m.what === `job-run:${id}:1`))!
+    kill9(runner)
+    const witness = alive()[0]!
+    const done = await eventually("the job to complete on another node", 40_000, async () => {
+      const { body } = await getJson(witness, `/jobs/${id}`)
+      return body.state === "completed" ? body : undefined
+    })
+    expect(done.attempts).toBeGreaterThanOrEqual(2)
+    expect(done.progress.percent).toBe(100)
+    const reruns = alive().flatMap((node) => marks(node).filter((m) => m.what.startsWith(`job-run:${id}:`)))
+    expect(reruns.length).toBeGreaterThanOrEqual(1)
+  }, 60_000)
+
+  it("the singleton runs on exactly one node, and after kill -9 of that node another node runs it within 5 s, with no moment where two nodes run it", async () => {
+    const holders = async () => {
+      const held = await Promise.all(alive().map(async (node) => ({ node, held: (await getJson(node, "/health/cluster")).body.singletons as Array<string> })))
+      return held.filter((h) => h.held.includes("watcher")).map((h) => h.node)
+    }
+    const [holder, ...others] = await eventually("one holder", 10_000, async () => {
+      const found = await holders()
+      return found.length === 1 ? found : undefined
+    })
+    expect(others).toEqual([])
+    kill9(holder!)
+    const takeover = await eventually("another node to run the singleton", 8_000, async () => {
+      const started = alive().flatMap((node) => marks(node).filter((m) => m.what === "singleton-start" && m.at > holder!.killedAt!))
+      return started[0]
+    })
+    expect(takeover.at - holder!.killedAt!).toBeLessThan(5_000)
+    // Every run as an interval (a killed node's last run ends at its kill); none overlap.
+    const runs = nodes.flatMap((node) => {
+      const out: Array<{ node: string; from: number; to: number }> = []
+      let from: number | undefined
+      for (const m of marks(node)) {
+        if (m.what === "singleton-start") from = m.at
+        if (m.what === "singleton-stop" && from !== undefined) {
+          out.push({ node: node.id, from, to: m.at })
+          from = undefined
+        }
+      }
+      if (from !== undefined) out.push({ node: node.id, from, to: node.killedAt ?? Infinity })
+      return out
+    }).sort((a, b) => a.from - b.from)
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.from, JSON.stringify(runs)).toBeGreaterThanOrEqual(runs[i - 1]!.to)
+  }, 30_000)
+})

@@ -1,0 +1,137 @@
+/**
+ * The socket server's guards against hostile and broken peers (issues 10 and
+ * 13), on a real server and real `ws` clients: the upgrade checks (Origin,
+ * `Upgrade`, `authorize`, `maxConnections`), binary frames, the topic-join
+ * hook, the heartbeat (on the TestClock), the rate limit. The server runs in the
+ * test's scope, so the heartbeat follows the TestClock and nothing else waits
+ * on it.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { SocketServer } from "@specter-runtime/server"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import * as Harness from "./socketHarness.ts"
+
+const emit = (event: string, payload: unknown, id: number | string) => ({ type: "emit", event, payload, id })
+const ackOf = (id: number | string) => (f: any) => f.type === "ack" && f.id === id
+
+describe("socket hardening", () => {
+  it.effect("an upgrade with Origin: http://evil.example is refused by default (403); same origin and localhost are let in", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start()
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ origin: "http://evil.example" })), 403)
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ origin: `http://localhost:${port}` })), 101)
+      assert.strictEqual(
+        yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ origin: "https://app.example", host: "app.example" })),
+        101
+      )
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders()), 101, "a client without Origin is not a browser")
+    }).pipe(Effect.scoped))
+
+  it.effect("allowedOrigins replaces the default: only the listed origins are let in", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start({ allowedOrigins: ["https://app.example/"] })
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ origin: "https://app.example" })), 101)
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ origin: `http://localhost:${port}` })), 403)
+    }).pipe(Effect.scoped))
+
+  it.effect("Upgrade: foo to the socket route gets 426, and so does a plain GET", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start()
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ upgrade: "foo" })), 426)
+      assert.strictEqual(yield* Harness.upgradeStatus(port, {}), 426)
+    }).pipe(Effect.scoped))
+
+  it.effect("a binary frame that ends inside a UTF-8 sequence, followed by a valid emit: the binary frame is refused and the emit is acked", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start()
+      const peer = yield* Harness.connect(port)
+      peer.ws.send(Buffer.from([0x7b, 0x22, 0xe2, 0x82]), { binary: true }) // `{"` and half of "€"
+      const refused = yield* peer.next((f) => f.type === "error")
+      assert.strictEqual(refused.code, "bad_frame")
+      peer.send(emit("echo", "after", 1))
+      assert.deepStrictEqual(yield* peer.next(ackOf(1)), { type: "ack", id: 1, ok: true, payload: "after" })
+    }).pipe(Effect.scoped))
+
+  it.effect("a topic join can be refused by the application: ack error forbidden, and the topic's pushes never reach it", () =>
+    Effect.gen(function*() {
+      const { port, sockets } = yield* Harness.start({
+        canJoin: (_, topic) => Effect.succeed(!topic.startsWith("private:"))
+      })
+      const peer = yield* Harness.connect(port)
+      peer.send({ type: "topic", action: "join", topic: "private:payroll", id: "j1" })
+      const refused = yield* peer.next(ackOf("j1"))
+      assert.deepInclude(refused, { ok: false })
+      assert.strictEqual(refused.error.code, "forbidden")
+      peer.send({ type: "topic", action: "join", topic: "private:payroll" })
+      assert.strictEqual((yield* peer.next((f) => f.type === "error")).code, "forbidden", "without an id: an error frame")
+      peer.send({ type: "topic", action: "join", topic: "public", id: "j2" })
+      assert.deepStrictEqual(yield* peer.next(ackOf("j2")), { type: "ack", id: "j2", ok: true, payload: null })
+      assert.strictEqual(yield* sockets.publish("private:payroll", "salary", 1), 0)
+      assert.strictEqual(yield* sockets.publish("public", "news", 1), 1)
+      assert.deepStrictEqual(yield* peer.next((f) => f.type === "event"), { type: "event", event: "news", payload: 1 })
+    }).pipe(Effect.scoped))
+
+  it.effect("authorize refuses an upgrade with 401 or 403, or attaches its data to the session", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start({
+        authorize: (request) => {
+          const token = request.headers["x-token"]
+          if (token === undefined) return Effect.fail(new SocketServer.Refused({ status: 401, message: "a token is required" }))
+          if (token !== "good") return Effect.fail(new SocketServer.Refused({ status: 403, message: "not you" }))
+          return Effect.succeed({ user: "ada" })
+        }
+      })
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders()), 401)
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders({ "x-token": "bad" })), 403)
+      const peer = yield* Harness.connect(port, { headers: { "x-token": "good" } })
+      peer.send(emit("whoami", null, 1))
+      assert.deepStrictEqual((yield* peer.next(ackOf(1))).payload, { user: "ada" })
+    }).pipe(Effect.scoped))
+
+  it.effect("maxConnections: the connection past the cap is answered 503", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start({ maxConnections: 2 })
+      yield* Harness.connect(port)
+      yield* Harness.connect(port)
+      assert.strictEqual(yield* Harness.upgradeStatus(port, Harness.upgradeHeaders()), 503)
+    }).pipe(Effect.scoped))
+
+  it.effect("a peer that stops answering pings is closed; a peer that answers stays", () =>
+    Effect.gen(function*() {
+      const { port, sockets } = yield* Harness.start({ pingIntervalMs: 10_000, missedPongs: 2 })
+      const silent = yield* Harness.connect(port, { autoPong: false })
+      const healthy = yield* Harness.connect(port)
+      let pings = 0
+      healthy.ws.on("ping", () => void pings++)
+      for (let beat = 1; beat <= 3; beat++) {
+        yield* TestClock.adjust("10 seconds")
+        if (beat < 3) {
+          // ws pongs before it reports the ping, so the emit's ack means the server has the pong.
+          yield* Effect.callback<void>((resume) => {
+            const check = () => pings >= beat ? resume(Effect.void) : setTimeout(check, 2)
+            check()
+          })
+          healthy.send(emit("echo", beat, beat))
+          yield* healthy.next(ackOf(beat))
+        }
+      }
+      assert.strictEqual(yield* silent.closed, 1006)
+      healthy.send(emit("echo", "still here", 9))
+      assert.strictEqual((yield* healthy.next(ackOf(9))).payload, "still here")
+      assert.strictEqual(sockets.sessions().length, 1)
+    }).pipe(Effect.scoped))
+
+  it.effect("frames above the rate limit get a rate_limited error frame, and a connection that keeps going is closed with 1008", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start({ maxFramesPerSecond: 10, frameBurst: 20 })
+      const peer = yield* Harness.connect(port)
+      for (let i = 0; i < 20; i++) peer.send(emit("echo", i, i))
+      for (let i = 0; i < 20; i++) yield* peer.next(ackOf(i))
+      peer.send(emit("echo", "over", "over"))
+      assert.strictEqual((yield* peer.next((f) => f.type === "error")).code, "rate_limited")
+      for (let i = 0; i < 40; i++) peer.send(emit("echo", i, `flood-${i}`))
+      assert.strictEqual(yield* peer.closed, 1008)
+      assert.isFalse(peer.frames.some((f) => f.type === "ack" && String(f.id).startsWith("flood")), "no frame over the limit reached a handler")
+    }).pipe(Effect.scoped))
+})
