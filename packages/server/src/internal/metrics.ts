@@ -136,10 +136,28 @@ export const routeRecorder = HttpRouter.middleware((app) =>
       return Effect.void
     })), { global: true })
 
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+/** The series of one method, route and status, made once: the label values are few (route patterns, known methods). */
+const httpSeries = new Map<string, { readonly requests: Metric.Counter<number>; readonly duration: Metric.Histogram<number> }>()
+
+const seriesOf = (method: string, route: string, status: number) => {
+  const key = `${method} ${status} ${route}`
+  let series = httpSeries.get(key)
+  if (series === undefined) {
+    httpSeries.set(key, series = {
+      requests: Metric.withAttributes(httpRequests, { method, route, status: String(status) }),
+      duration: Metric.withAttributes(httpDuration, { method, route })
+    })
+  }
+  return series
+}
+
 /**
- * The HTTP middleware that counts every request by method, route and status and
- * records its latency. It sits outside the router (and its error envelope), so a
- * failure is counted with the status it was answered with (500 for a defect).
+ * The HTTP middleware that counts every request by method (`OTHER` for a method
+ * no route can take), route and status and records its latency. It sits outside
+ * the router (and its error envelope), so a failure is counted with the status it
+ * was answered with (500 for a defect).
  */
 export const httpMeter = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>
@@ -151,10 +169,9 @@ export const httpMeter = <E, R>(
     const slot = { path: "unmatched" }
     return Effect.onExit(Effect.provideService(app, MatchedRoute, slot), (exit) =>
       Effect.sync(() => {
-        const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
-        const status = Exit.isSuccess(exit) ? exit.value.status : 500
-        const attributes = { method: request.method, route: slot.path }
-        Metric.withAttributes(httpRequests, { ...attributes, status: String(status) }).updateUnsafe(1, context)
-        Metric.withAttributes(httpDuration, attributes).updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e6, context)
+        const method = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest).method
+        const series = seriesOf(METHODS.has(method) ? method : "OTHER", slot.path, Exit.isSuccess(exit) ? exit.value.status : 500)
+        series.requests.updateUnsafe(1, context)
+        series.duration.updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e6, context)
       }))
   })

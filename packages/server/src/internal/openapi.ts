@@ -24,7 +24,6 @@ export interface Described {
 interface Served {
   readonly method: string
   readonly path: string
-  readonly group: string
   readonly described: Described | undefined
 }
 
@@ -41,13 +40,12 @@ export const describe = <R extends object>(route: R, options: Described): R => {
 export const serve = (
   router: HttpRouter.HttpRouter,
   route: HttpRouter.Route<any, any>,
-  path: string,
-  group: string | undefined
+  path: string
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.suspend(() => {
     let routes = served.get(router)
     if (routes === undefined) served.set(router, routes = new Set())
-    const entry: Served = { method: route.method, path, group: group ?? "default", described: described.get(route) }
+    const entry: Served = { method: route.method, path, described: described.get(route) }
     routes.add(entry)
     return Effect.addFinalizer(() => Effect.sync(() => routes.delete(entry)))
   })
@@ -79,7 +77,7 @@ const endpoint = (route: Served) => {
   } as {})
 }
 
-/** The routes `router` serves now as an `HttpApi`, one group (tag) per controller or leading path segment. */
+/** The routes `router` serves now as an `HttpApi`, one group (tag) per leading path segment. */
 export const api = (
   router: HttpRouter.HttpRouter,
   info: { readonly title: string; readonly version: string }
@@ -89,7 +87,7 @@ export const api = (
     .filter((route) => METHODS.has(route.method))
     .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
   for (const route of routes) {
-    const name = route.group === "default" ? groupOf(route.path) : route.group
+    const name = groupOf(route.path)
     const list = groups.get(name) ?? []
     list.push(route)
     groups.set(name, list)

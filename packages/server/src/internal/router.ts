@@ -157,7 +157,7 @@ export const add = (
       const live: Live = { route, handler: wrap === undefined ? handler : wrap(handler) }
       slot.live = live
       mine.push([slot, live])
-      yield* openapi.serve(router, route, path, undefined)
+      yield* openapi.serve(router, route, path)
     }
   })
 
