@@ -41,7 +41,8 @@ export class Heartbeat extends Context.Service<Heartbeat, {
     const helper = yield* ManagedProcess.supervise(process.execPath, ["-e", script], {
       name: "heartbeat",
       restart: ManagedProcess.restartPolicy({ max: "10 seconds" }),
-      terminateTimeout: "2 seconds"
+      terminateTimeout: "2 seconds",
+      publishLines: true // for the inspector's view of the process
     })
     const tagged = (stream: ManagedProcess.StreamName) => Stream.map(helper[stream], (line): OutputLine => ({ stream, line }))
     const show = (output: OutputLine) =>

@@ -7,8 +7,9 @@
  * `{ count }`; after it, every change arrives as `items:added` (the item) or
  * `items:removed` (`{ id }`) (see `ItemsFeed`).
  */
-import { Controller, Route, SocketServer } from "@specter-runtime/server"
+import { Controller, Route, SocketApi, SocketServer } from "@specter-runtime/server"
 import { Effect, Schema } from "effect"
+import { Api } from "./Api.ts"
 import { Inventory } from "./Inventory.ts"
 import { NewItem } from "./Item.ts"
 import * as ItemsFeed from "./ItemsFeed.ts"
@@ -25,9 +26,10 @@ export const ItemsController = Controller.make("items", Effect.gen(function*() {
       Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items }))),
       Route.del("/api/items/:id", { params: ItemId }, ({ params }) => inventory.remove(params.id))
     ],
-    events: {
-      "items:add": Controller.event({ payload: NewItem, handle: (item) => inventory.add(item) }),
-      "items:join": Controller.event({ handle: (_, { session }) => feed.join(session) })
-    }
+    // Checked against the declared API: a handler whose payload or ack differs is a type error.
+    events: SocketApi.handlers(Api, {
+      "items:add": (item) => inventory.add(item),
+      "items:join": (_, { session }) => feed.join(session)
+    })
   }
 }))

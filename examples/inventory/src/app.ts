@@ -6,6 +6,7 @@
  * - `heartbeat` supervises a helper process and relays its output (`process:line`);
  * - the `items` controller serves the inventory, whose items are persisted with
  *   `Persistence.layer` (SQLite in `$SPECTER_DATA_DIR`, default `./data`);
+ * - `reports` is a queue of stock reports with progress (`reports:job`);
  * - the page at `/` and the client module it imports.
  */
 import { NodeServices } from "@effect/platform-node"
@@ -18,6 +19,7 @@ import { Heartbeat } from "./Heartbeat.ts"
 import { Inventory } from "./Inventory.ts"
 import { ItemsController } from "./ItemsController.ts"
 import { LoadLive } from "./LoadService.ts"
+import { Reports, ReportsController } from "./Reports.ts"
 
 const Page = HttpStaticServer.layer({ root: fileURLToPath(new URL("../public", import.meta.url)), index: "index.html" }).pipe(
   Layer.provide(NodeServices.layer)
@@ -31,12 +33,19 @@ const StoredInventory = Inventory.layer.pipe(Layer.provide(Persistence.layer))
  * variable): the services, the items controller and the page, over the inventory.
  */
 export const makeApp = (load: typeof LoadLive = LoadLive) =>
-  Layer.mergeAll(Ticker.layer, load, Heartbeat.layer, ItemsController, Page, ClientModule.route()).pipe(
+  Layer.mergeAll(Ticker.layer, load, Heartbeat.layer, ItemsController, ReportsController, Page, ClientModule.route()).pipe(
+    Layer.provide(Reports.layer),
     Layer.provide(StoredInventory)
   )
 
 /** The application as `npm start` runs it. */
 export const AppLive = makeApp()
 
-/** How the application is served: Prometheus metrics at `/metrics`, OpenAPI at `/openapi.json` with docs at `/docs`. */
-export const options: App.Options = { observability: { metrics: true, openApi: { title: "Inventory", version: "0.1.0" } } }
+/**
+ * How the application is served: the inspector at `/_specter`, Prometheus metrics at
+ * `/metrics`, OpenAPI at `/openapi.json` with its docs page at `/docs`.
+ */
+export const options: App.Options = {
+  inspector: true,
+  observability: { metrics: true, openApi: { title: "Inventory", version: "0.1.0" } }
+}

@@ -2,21 +2,12 @@
  * Issue 11's observability checks against the example app, served with the
  * example's own options (`metrics`, `openApi`) on a real server: the OpenAPI
  * document, and the Prometheus endpoint after real HTTP, socket, bus, queue and
- * persistence traffic. The example has no queue of its own, so the served app
- * adds a small one beside it (`Reorders`).
+ * persistence traffic (a report job on the example's `reports` queue included).
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { QueueService } from "@specter-runtime/server"
 import * as TestServer from "@specter-runtime/testing/server"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { AppLive, options } from "../src/app.ts"
-
-const Reorder = Schema.Struct({ sku: Schema.String })
-class Reorders extends Context.Service<Reorders, QueueService.QueueService<typeof Reorder.Type>>()("test/Reorders") {}
-/** A queue that runs one job as it starts. */
-const ReordersLive = Layer.effectDiscard(
-  Reorders.use((queue) => Effect.flatMap(queue.enqueue({ sku: "lamp" }), queue.await))
-).pipe(Layer.provide(QueueService.layer(Reorders, { name: "reorders", item: Reorder, handle: () => Effect.void })))
 
 /** The value of the first sample line of `name` whose labels include every one of `labels`. */
 const sample = (text: string, name: string, labels: Record<string, string> = {}): number | undefined => {
@@ -28,7 +19,7 @@ const sample = (text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe("observability of the example app", () => {
-  layer(TestServer.layer(Layer.merge(AppLive, ReordersLive), options).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
+  layer(TestServer.layer(AppLive, options).pipe(Layer.orDie), { excludeTestServices: true })((it) => {
     it.effect("GET /openapi.json on the example app lists POST /api/items with name required string, quantity integer and active boolean in its request body", () =>
       Effect.gen(function*() {
         const { status, body } = yield* TestServer.request("/openapi.json")
@@ -62,11 +53,14 @@ describe("observability of the example app", () => {
         yield* socket.next((f) => f.type === "ack")
         yield* socket.send("{oops")
         yield* socket.next((f) => f.type === "error")
-        // A queue job ran as the app started (`ReordersLive`).
+        // A queue job: a report (about 1.25 s).
+        assert.strictEqual((yield* TestServer.request("/api/reports", { method: "POST" })).status, 202)
 
-        const { status, text } = yield* TestServer.request("/metrics")
-        assert.strictEqual(status, 200)
-        const metrics = text as string
+        // Bounded: at most 100 scrapes, 100 ms apart (10 s), until the report has finished.
+        const metrics = yield* Effect.flatMap(TestServer.request("/metrics"), ({ status, text }) =>
+          status === 200 && (sample(text, "specter_queue_jobs_finished_total", { queue: "reports", outcome: "completed" }) ?? 0) >= 1
+            ? Effect.succeed(text)
+            : Effect.fail("the report has not finished")).pipe(Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 100 }))
         assert.isAtLeast(sample(metrics, "specter_http_requests_total", { method: "POST", route: "/api/items", status: "201" }) ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_http_request_duration_ms_count", { route: "/api/items" }) ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_socket_sessions") ?? 0, 1)
@@ -75,9 +69,10 @@ describe("observability of the example app", () => {
         assert.isAtLeast(sample(metrics, "specter_socket_acks_total", { outcome: "ok" }) ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_socket_errors_total", { code: "bad_json" }) ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_bus_delivered_total", { event: "socket:connected" }) ?? 0, 1)
-        assert.isDefined(sample(metrics, "specter_queue_jobs_queued", { queue: "reorders" }))
-        assert.isAtLeast(sample(metrics, "specter_queue_jobs_finished_total", { queue: "reorders", outcome: "completed" }) ?? 0, 1)
-        assert.isAtLeast(sample(metrics, "specter_queue_job_duration_ms_count", { queue: "reorders" }) ?? 0, 1)
+        assert.strictEqual(sample(metrics, "specter_queue_jobs_queued", { queue: "reports" }), 0)
+        assert.strictEqual(sample(metrics, "specter_queue_jobs_running", { queue: "reports" }), 0)
+        assert.isAtLeast(sample(metrics, "specter_queue_job_duration_ms_sum", { queue: "reports", outcome: "completed" }) ?? 0, 1000)
+        assert.isAtLeast(sample(metrics, "specter_bus_delivered_total", { event: "reports:job" }) ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_persistence_commits_total", { outcome: "ok" }) ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_persistence_writes_per_commit_count") ?? 0, 1)
         assert.isAtLeast(sample(metrics, "specter_persistence_commit_duration_ms_count") ?? 0, 1)

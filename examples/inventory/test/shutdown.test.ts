@@ -29,7 +29,7 @@ describe("shutdown", () => {
       const events = [...server.log().matchAll(/service '(\w+)' (started|stopped)/g)].map((m) => `${m[2]} ${m[1]}`)
       const started = events.filter((e) => e.startsWith("started")).map((e) => e.slice(8))
       const stopped = events.filter((e) => e.startsWith("stopped")).map((e) => e.slice(8))
-      assert.sameMembers(started, ["clock", "load", "heartbeat", "inventory", "items"])
+      assert.sameMembers(started, ["clock", "load", "heartbeat", "inventory", "items", "reports", "reporting"])
       assert.sameMembers(stopped, started)
       // The Layer graph: items is provided with the inventory, so it starts after it and stops before it.
       assert.isBelow(started.indexOf("inventory"), started.indexOf("items"))

@@ -33,6 +33,7 @@ import { Context, type Duration, Effect, type Layer, Metric, Option, type Schedu
 import type * as Bus from "./Bus.ts"
 import * as internal from "./internal/queueService.ts"
 import type { JobNotFound, QueueFull } from "./QueueError.ts"
+import type * as Registry from "./Registry.ts"
 import * as Service from "./Service.ts"
 import type { ServiceNotRunning, ServiceStartError } from "./ServiceError.ts"
 import { validate, type ValidationError } from "./Validation.ts"
@@ -209,6 +210,29 @@ export interface QueueService<A> {
  * @category events
  */
 export const jobUpdated: <A = unknown>(queue: string) => Bus.Event<Job<A>> = internal.jobUpdated
+
+/**
+ * The `Registry` key under which a running queue named `queue` is listed, when the
+ * application has a `Registry` (`App` does): `specter/queue/<queue>`. Every such
+ * key names a queue, so a tool can list them all (`registry.list`) and read their
+ * jobs or cancel one; the listing ends when the queue's scope closes.
+ *
+ * @example
+ * const mailer = yield* registry.require(QueueService.registryKey("mailer"))
+ * const jobs = yield* mailer.jobs
+ *
+ * @since 0.1.0
+ * @category registry
+ */
+export const registryKey: (queue: string) => Registry.Key<QueueService<unknown>> = internal.registryKey
+
+/**
+ * The prefix of every `registryKey`: `specter/queue/`.
+ *
+ * @since 0.1.0
+ * @category registry
+ */
+export const registryPrefix: string = internal.registryPrefix
 
 /**
  * Jobs that finished, by `queue` and `outcome` (`completed`, `failed`, `cancelled`).

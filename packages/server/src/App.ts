@@ -25,6 +25,7 @@ import { Specter } from "@specter-runtime/core"
 import { Cause, Data, type Duration, Effect, Exit, Layer, Logger, type Runtime } from "effect"
 import { type HttpRouter, type HttpServer } from "effect/http"
 import * as Health from "./Health.ts"
+import * as Inspector from "./Inspector.ts"
 import * as internal from "./internal/app.ts"
 import type * as observability from "./internal/observability.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
@@ -97,8 +98,10 @@ export type ObservabilityOptions = observability.Options
 
 /**
  * How the application is served: `http` (see `HttpOptions`) and `sockets` (see
- * `SocketOptions`) and `observability` (see
- * `ObservabilityOptions`). Everything has a default.
+ * `SocketOptions`) and `observability` (see `ObservabilityOptions`). Everything
+ * has a default. `inspector` serves the live
+ * inspector page (`true`, or its `Inspector.Options`); default off. It is
+ * protected by `sockets.authorize` unless its own options give another hook.
  *
  * At shutdown (SIGINT, SIGTERM) readiness goes `stopping` first; then, at the
  * same time, the sockets are closed and HTTP drains: the server stops
@@ -117,6 +120,7 @@ export interface Options {
   readonly http?: HttpOptions | undefined
   readonly sockets?: SocketOptions | undefined
   readonly observability?: ObservabilityOptions | undefined
+  readonly inspector?: boolean | Inspector.Options | undefined
 }
 
 /**
@@ -171,7 +175,7 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
     Effect.mapError(internal.settings(options), (message) => new StartupError({ message })),
     (settings) => {
       const server = internal.nodeServer(settings)
-      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, server).pipe(
+      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, server, inspector(options)).pipe(
         Layer.provideMerge(
           NodeHttpServer.layer(() => server, internal.serverOptions(options, settings)).pipe(
             Layer.catchTag("ServeError", (error) =>
@@ -183,6 +187,19 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
       ) as Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError>
     }
   ))
+
+/**
+ * The inspector when `options.inspector` asks for it, on the sockets' path and
+ * behind their `authorize` unless it has its own; a client bundle it cannot read
+ * stops the start.
+ */
+const inspector = ({ inspector, sockets }: Options) =>
+  inspector === undefined || inspector === false
+    ? Layer.empty
+    : Inspector.layer({ socketPath: sockets?.path, authorize: sockets?.authorize, ...(inspector === true ? {} : inspector) }).pipe(
+      Layer.catchTag("ClientBundleMissing", (error) =>
+        Layer.effectDiscard(Effect.fail(new StartupError({ message: `the inspector cannot start: ${error.message}` }))))
+    )
 
 /**
  * A shutdown asked for by SIGINT or SIGTERM that completed is a success: exit 0.

@@ -17,6 +17,7 @@
  */
 import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Latch, Metric, Option, Queue, type Schema, Semaphore, SubscriptionRef } from "effect"
 import * as Bus from "../Bus.ts"
+import * as Registry from "../Registry.ts"
 import { JobNotFound, QueueFull } from "../QueueError.ts"
 import type * as QS from "../QueueService.ts"
 import { ServiceNotRunning } from "../ServiceError.ts"
@@ -29,6 +30,12 @@ const DEFAULT_DRAIN = Duration.seconds(10)
 
 /** The bus event of queue `queue`'s job changes (see `QueueService.jobUpdated`). */
 export const jobUpdated = <A = unknown>(queue: string): Bus.Event<QS.Job<A>> => Bus.event<QS.Job<A>>(`${queue}:job`)
+
+/** The registry key a running queue is listed under (see `QueueService.registryKey`). */
+export const registryKey = (queue: string): Registry.Key<QS.QueueService<unknown>> =>
+  Registry.key<QS.QueueService<unknown>>(`${registryPrefix}${queue}`)
+
+export const registryPrefix = "specter/queue/"
 
 export interface Metrics {
   readonly finished: Metric.Metric<number, unknown>
@@ -246,7 +253,7 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
     yield* Effect.addFinalizer(() => drain(book, drainTimeout))
 
     const enqueue = enqueueWith(book, traced)
-    return {
+    const queue = {
       name,
       updated: jobUpdated<A>(name),
       enqueue,
@@ -265,4 +272,11 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
       stats: Effect.sync(() => book.stats()),
       changes: SubscriptionRef.changes(state)
     } satisfies QS.QueueService<A> as QS.QueueService<A>
+    // Listed while it runs, for tools that look at every queue (the inspector); a
+    // second queue of the same name keeps the first listing.
+    const registry = yield* Effect.serviceOption(Registry.Registry)
+    if (Option.isSome(registry)) {
+      yield* Effect.ignore(registry.value.provide(registryKey(name), queue as QS.QueueService<unknown>))
+    }
+    return queue
   })

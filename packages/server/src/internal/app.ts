@@ -120,10 +120,9 @@ export const portInUse = (error: { readonly cause: unknown }): boolean =>
  * here pass the drain check too: `catchCause` is last, so its answer is mapped
  * by nothing; it sets the header itself.
  */
-const errorEnvelope = (maxBodyBytes: number, drain: Drain) =>
+const errorEnvelope = (drain: Drain) =>
   HttpRouter.middleware((app) =>
     app.pipe(
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
       // An error answer without a body (a static file that is not there) gets one too;
       // while the server drains, every answer closes its connection.
       Effect.map((response) => {
@@ -152,7 +151,13 @@ const errorEnvelope = (maxBodyBytes: number, drain: Drain) =>
  * HTTP drains (see `shutdown.ts`); then the application stops, and only then
  * does the router stop serving.
  */
-export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Options, settings: Settings, server: Server) => {
+export const assemble = <ROut, E>(
+  app: Layer.Layer<ROut, E, any>,
+  options: Options,
+  settings: Settings,
+  server: Server,
+  inspector: Layer.Layer<never, any, any> = Layer.empty
+) => {
   const runtime = SocketServer.layer(options.sockets ?? {}).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
   )
@@ -161,7 +166,7 @@ export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Optio
   const infrastructure = Layer.mergeAll(
     Health.routes(),
     SocketServer.route(options.sockets?.path ?? "/ws"),
-    errorEnvelope(settings.maxBodyBytes, drain),
+    errorEnvelope(drain),
     observability.metricsRoute(options.observability),
     routeRecorder
   ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
@@ -170,12 +175,17 @@ export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Optio
     const handler = httpMeter(router.asHttpEffect())
     // The listen address is always logged; each request only with `logRequests`.
     return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
-  }))
+  })).pipe(
+    // In the context every request starts from: set once, not per request.
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(settings.maxBodyBytes)))
+  )
   const served = serving.pipe(Layer.provideMerge(infrastructure))
   return shutdown(server, drain, settings.shutdownTimeout).pipe(
     Layer.provideMerge(Health.markReady),
     Layer.provideMerge(observability.openApiRoutes(options.observability)),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),
+    // Built before the application, so it sees every service, watcher and process start.
+    Layer.provideMerge(inspector as Layer.Layer<never, never, never>),
     Layer.provideMerge(served)
   )
 }
