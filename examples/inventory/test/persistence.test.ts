@@ -52,10 +52,10 @@ describe("persistence", () => {
       assert.deepStrictEqual(storedKeys(directory), [posted[0]!, posted[2]!].map((p) => `items/${p.body.id}`).sort())
       const second = yield* MainProcess.start({ SPECTER_DATA_DIR: directory })
       const listed = yield* request(second.port, "/api/items")
-      assert.deepStrictEqual(listed.body.items, [posted[0]!.body, posted[2]!.body])
+      assert.deepStrictEqual(listed.body.items, [posted[0]!.body, posted[2]!.body], JSON.stringify(listed))
       second.child.kill("SIGTERM")
       yield* second.exited
-    }).pipe(Effect.scoped), 20_000)
+    }).pipe(Effect.scoped), 40_000)
 
   it.live("an inventory stored whole by an earlier version is migrated to one row per item on start, with a log", () =>
     Effect.gen(function*() {
@@ -81,5 +81,5 @@ describe("persistence", () => {
       server.child.kill("SIGTERM")
       yield* server.exited
       assert.deepStrictEqual(storedKeys(directory), ["items/i1", "items/i2"])
-    }).pipe(Effect.scoped), 20_000)
+    }).pipe(Effect.scoped), 40_000)
 })
