@@ -32,13 +32,14 @@ const duration = (ms) => {
 }
 
 const renderServices = (services) => {
-  $("services").replaceChildren(...(services.length === 0 ? [empty("No services.", 6)] : services.map((s) =>
+  $("services").replaceChildren(...(services.length === 0 ? [empty("No services.", 7)] : services.map((s) =>
     h("tr", { "data-service": s.name },
       h("td", {}, h("b", {}, s.name), s.optional ? h("span", { class: "muted" }, " (optional)") : undefined),
       h("td", {}, badge(s.status)),
       h("td", { class: "num" }, duration(s.uptimeMs)),
       h("td", { class: "num" }, s.fibers),
       h("td", { class: "num" }, s.timers),
+      h("td", { class: "num" }, s.listeners),
       h("td", { class: "state", title: s.error ?? s.details ?? "" }, s.error ?? s.details ?? "–")
     ))))
 }

@@ -165,6 +165,7 @@ export interface Snapshot {
     readonly uptimeMs: number
     readonly fibers: number
     readonly timers: number
+    readonly listeners: number
     readonly details: string | undefined
     readonly error: string | undefined
     readonly optional: boolean
