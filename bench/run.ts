@@ -11,9 +11,10 @@ import { cases as cache } from "./cache.ts"
 import { cases as core } from "./core.ts"
 import { cases as edgeHttp } from "./edge-http.ts"
 import { cases as edgeSocket } from "./edge-socket.ts"
+import { cases as example } from "./example.ts"
 import { cases as state } from "./state.ts"
 
-const suites: ReadonlyArray<ReadonlyArray<Case>> = [bus, core, state, cache, edgeHttp, edgeSocket]
+const suites: ReadonlyArray<ReadonlyArray<Case>> = [bus, core, state, cache, edgeHttp, edgeSocket, example]
 
 const filter = process.argv[2]
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 7)

@@ -7,6 +7,9 @@
  *   1,000 and 10,000 leaves, each against the same at about 10 leaves (goal ≥ 0.5×:
  *   "within 2×"). The tree has 11 branches of groups × leaves; branch b0 is written,
  *   b1..b10 are watched. An operation counts once every subscriber has processed it.
+ * - `makeKeyed` `set` of one entry, persisted one row per entry (in-memory
+ *   `KeyValueStore`, so the figure is the store's own cost, not the disk's), with
+ *   5,000 entries stored, against the same with 10 (goal ≥ 0.5×: "within 2×").
  * - Persisted `store.set` with coalescing, 64 concurrent writers on the SQLite layer
  *   (`synchronous=FULL`): writes/s, against one fsynced transaction per write with
  *   `node:sqlite` directly; `extra` has fsyncs (commits) per second and writes per fsync.
@@ -108,6 +111,22 @@ const modelSet = (leaves: number) => () =>
     return perSecond(SETS, start)
   }).pipe(Effect.provide(Bus.layer)))
 
+// --- keyed store set, persisted by entry ------------------------------------------
+
+const KEYED_SETS = 5_000
+const Entry = Schema.Struct({ name: Schema.String, quantity: Schema.Int, tags: Schema.Array(Schema.String) })
+
+const keyedSet = (stored: number) => () =>
+  run(Effect.gen(function*() {
+    const initial = Array.from({ length: stored }, (_, i) => [`s${i}`, { name: `item ${i}`, quantity: i, tags: ["a"] }] as const)
+    const items = yield* Store.makeKeyed<typeof Entry.Type>("bench", { initial, persist: { entry: Entry } }).pipe(
+      Effect.provide(Persistence.layerMemory)
+    )
+    const start = performance.now()
+    for (let i = 0; i < KEYED_SETS; i++) yield* items.set(`n${i}`, { name: `new ${i}`, quantity: i, tags: ["b"] })
+    return perSecond(KEYED_SETS, start)
+  }))
+
 // --- persisted store.set ---------------------------------------------------------
 
 const WRITES = 4_000
@@ -190,6 +209,13 @@ export const cases: ReadonlyArray<Case> = [
     baseline: modelSet(10),
     goal: 0.5,
     extra: async () => ({ leaves: tree(10_000).leaves, baseline_leaves: tree(10).leaves })
+  },
+  {
+    name: "keyed store set of one entry, persisted by entry (memory KeyValueStore), 5,000 entries stored",
+    subject: keyedSet(5_000),
+    baselineName: "the same with 10 entries stored",
+    baseline: keyedSet(10),
+    goal: 0.5
   },
   {
     name: "persisted store.set, coalesced, 64 concurrent writers (SQLite, synchronous=FULL)",

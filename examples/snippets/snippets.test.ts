@@ -25,6 +25,7 @@ const snippets = [
   "bus.ts",
   "registry.ts",
   "store.ts",
+  "keyed-store.ts",
   "model.ts",
   "cache.ts",
   "persistence.ts",

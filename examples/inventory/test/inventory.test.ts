@@ -52,6 +52,26 @@ describe("inventory", () => {
         assert.notInclude(listed, added.id)
       }).pipe(Effect.scoped))
 
+    it.effect("a page that joins while items are being added gets each item exactly once: in the list or as a delta after it", () =>
+      Effect.gen(function*() {
+        const writer = yield* TestServer.connect("/ws")
+        const page = yield* TestServer.connect("/ws")
+        const adds = 60
+        for (let i = 1; i <= adds; i++) {
+          yield* writer.send({ type: "emit", event: "items:add", payload: { name: `race ${i}`, quantity: 1 }, id: i })
+          if (i === adds / 2) yield* page.send({ type: "emit", event: "items:join", id: 1 })
+        }
+        for (let i = 1; i <= adds; i++) yield* writer.next((f) => f.type === "ack" && f.id === i)
+        const stored: ReadonlyArray<string> = (yield* TestServer.request("/api/items")).body.items.map((item: { id: string }) => item.id)
+        const snapshot = yield* page.next((f) => f.event === "items:snapshot")
+        const listed = new Set<string>(snapshot.payload.items.map((item: { id: string }) => item.id))
+        for (const id of stored) if (!listed.has(id)) yield* page.next((f) => f.event === "items:added" && f.payload.id === id)
+        const frames = page.frames.filter((f) => f.type === "event" && f.event.startsWith("items:"))
+        assert.strictEqual(frames[0].event, "items:snapshot", "nothing before the list")
+        const added = frames.slice(1).map((f) => f.payload.id)
+        assert.deepStrictEqual([...listed, ...added].sort(), [...stored].sort(), "every stored item once, none twice")
+      }).pipe(Effect.scoped))
+
     it.effect("DELETE /api/items/:id of an unknown id answers 404 naming it", () =>
       Effect.gen(function*() {
         const { status, body } = yield* TestServer.request("/api/items/nope", { method: "DELETE" })

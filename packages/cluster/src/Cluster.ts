@@ -16,10 +16,15 @@
  * - **durable queues**: a `QueueService` with `durable: true` keeps its jobs in Redis
  *   (`effect/persistence` `PersistedQueue`): any node's workers run them, every node
  *   reads and cancels them, and a job whose worker died runs again (at least once).
+ * - **sockets**: the `SocketServer` the application's layers get relays `publish` and
+ *   `broadcast` to the clients of every node, and `push(sid)` to the node that holds
+ *   the session (a directory of sessions in Redis): no sticky sessions needed.
  * - **shared state**: a `SharedStore` is one versioned row in PostgreSQL, updated by
  *   compare-and-set, whose changes reach every node.
- * - `GET /health/cluster`: this node's id, the peers it knows, the singletons it
- *   holds and the Redis and PostgreSQL connection states (503 while either is down).
+ * - `/health` lists the service `cluster` with this node's id, the peers it knows,
+ *   the singletons it holds and the Redis and PostgreSQL connection states; while
+ *   either is down it is `failed` and the node is not ready (`/health/ready` 503)
+ *   until the connection comes back. `GET /health/cluster` answers the same report.
  *
  * ```ts
  * App.run(Cluster.provideWhenConfigured(AppLive))
@@ -33,8 +38,8 @@
  */
 import { NodeRedis } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { App, type Bus, QueueService, Service } from "@specter-runtime/server"
-import { Cause, Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { App, type Bus, QueueService, Service, SocketServer } from "@specter-runtime/server"
+import { Cause, Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PersistedQueue, Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
@@ -43,6 +48,7 @@ import * as busBridge from "./internal/busBridge.ts"
 import * as durableQueue from "./internal/durableQueue.ts"
 import * as sharedStore from "./internal/sharedStore.ts"
 import * as singletons from "./internal/singletons.ts"
+import * as socketRelay from "./internal/socketRelay.ts"
 import { SharedStores } from "./SharedStore.ts"
 
 /**
@@ -128,11 +134,39 @@ const makeNode = (settings: Settings, held: singletons.Held) =>
     })
   })
 
-const healthRoute = Layer.unwrap(Effect.map(Effect.service(Node), (node) => HttpRouter.add("GET", "/health/cluster", Effect.gen(function*() {
-  const [redis, postgres, peers] = yield* Effect.all([node.redis, node.postgres, node.peers], { concurrency: 3 })
-  const body = { node: node.id, peers, singletons: node.singletons(), redis, postgres }
-  return HttpServerResponse.jsonUnsafe(body, { status: redis === "up" && postgres === "up" ? 200 : 503 })
-}))))
+/** What `/health/cluster` and the `cluster` entry of `/health` show. */
+const report = (node: Node["Service"]) =>
+  Effect.map(Effect.all([node.redis, node.postgres, node.peers], { concurrency: 3 }), ([redis, postgres, peers]) => ({
+    node: node.id,
+    peers,
+    singletons: node.singletons(),
+    redis,
+    postgres
+  }))
+
+/**
+ * A connection of the node is down: the node is not ready (`/health/ready` answers
+ * 503) until it comes back.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ConnectionLost extends Data.TaggedError("ConnectionLost")<{ readonly redis: "up" | "down"; readonly postgres: "up" | "down" }> {
+  override get message() {
+    return `cluster connections: Redis ${this.redis}, PostgreSQL ${this.postgres}`
+  }
+}
+
+const healthRoute = Layer.unwrap(Effect.map(Effect.service(Node), (node) =>
+  HttpRouter.add("GET", "/health/cluster", Effect.map(report(node), (body) =>
+    HttpServerResponse.jsonUnsafe(body, { status: body.redis === "up" && body.postgres === "up" ? 200 : 503 })))))
+
+/** The node as a service of `/health`: its report as details, failed while a connection is down. */
+const status = Service.layerDiscard("cluster", Effect.gen(function*() {
+  const node = yield* Node
+  yield* Service.health(Effect.flatMap(report(node), (body) =>
+    body.redis === "up" && body.postgres === "up" ? Effect.succeed(body) : Effect.fail(new ConnectionLost(body))))
+}))
 
 /**
  * The cluster services of a node: `Service.Singletons`, `QueueService.DurableQueues`,
@@ -144,7 +178,11 @@ const healthRoute = Layer.unwrap(Effect.map(Effect.service(Node), (node) => Http
  */
 export const layer = (
   settings: Settings
-): Layer.Layer<Service.Singletons | QueueService.DurableQueues | SharedStores | Node, App.StartupError, Bus.Bus | HttpRouter.HttpRouter> => {
+): Layer.Layer<
+  Service.Singletons | QueueService.DurableQueues | SharedStores | SocketServer.SocketServer | Node,
+  App.StartupError,
+  Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
+> => {
   const held = new singletons.Held()
   const connections = Layer.merge(
     NodeRedis.layer({ url: Redacted.value(settings.redisUrl) }).pipe(startup("cannot reach Redis")),
@@ -171,7 +209,8 @@ export const layer = (
   const bridge = Layer.effectDiscard(busBridge.make({ key: `${settings.prefix}:bus`, node: settings.nodeId, maxLength: 10_000 }))
   const node = Layer.effect(Node, makeNode(settings, held))
   const stores = Layer.effect(SharedStores, sharedStore.make(settings.prefix))
-  return Layer.mergeAll(singletonsLive, queues, stores, bridge, healthRoute.pipe(Layer.provideMerge(node))).pipe(
+  const sockets = Layer.effect(SocketServer.SocketServer, socketRelay.make({ prefix: settings.prefix, node: settings.nodeId }))
+  return Layer.mergeAll(singletonsLive, queues, stores, sockets, bridge, Layer.merge(healthRoute, status.pipe(startup("cannot start"))).pipe(Layer.provideMerge(node))).pipe(
     Layer.provide(connections)
   )
 }
@@ -189,7 +228,11 @@ export const layer = (
  */
 export const provideWhenConfigured = <A, E, R>(
   app: Layer.Layer<A, E, R>
-): Layer.Layer<A, E | App.StartupError, Exclude<R, Service.Singletons | QueueService.DurableQueues | SharedStores | Node> | Bus.Bus | HttpRouter.HttpRouter> =>
+): Layer.Layer<
+  A,
+  E | App.StartupError,
+  Exclude<R, Service.Singletons | QueueService.DurableQueues | SharedStores | Node> | Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
+> =>
   Layer.unwrap(Effect.map(
     settings,
     Option.match({

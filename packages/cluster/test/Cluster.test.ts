@@ -5,7 +5,7 @@
  * one node, the singleton check another.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cleanup, databaseUrl, eventually, getJson, kill9, marks, type NodeProcess, postJson, redisUrl, start } from "./nodes.ts"
+import { cleanup, connect, databaseUrl, eventually, getJson, kill9, marks, type NodeProcess, postJson, redisUrl, start } from "./nodes.ts"
 
 const prefix = `specter_t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
 const env = { SPECTER_REDIS_URL: redisUrl, SPECTER_DATABASE_URL: databaseUrl, SPECTER_CLUSTER_PREFIX: prefix }
@@ -15,11 +15,12 @@ const byId = (id: string) => nodes.find((node) => node.id === id)!
 
 beforeAll(async () => {
   nodes = await Promise.all(["n1", "n2", "n3"].map((id) => start(id, env)))
-  // Ready: each node sees all three, and the singleton runs somewhere.
+  // Ready: each node has started its app and sees all three, and the singleton runs somewhere.
   await Promise.all(nodes.map((node) =>
-    eventually(`${node.id} to see its peers`, 30_000, async () => {
+    eventually(`${node.id} to be ready and see its peers`, 30_000, async () => {
+      const ready = await fetch(`http://127.0.0.1:${node.port}/health/ready`)
       const { body, status } = await getJson(node, "/health/cluster")
-      return status === 200 && body.peers.length === 3 ? true : undefined
+      return ready.status === 200 && status === 200 && body.peers.length === 3 ? true : undefined
     })
   ))
   await eventually("the singleton to start", 30_000, async () => (nodes.some((n) => marks(n).some((m) => m.what === "singleton-start")) ? true : undefined))
@@ -43,6 +44,54 @@ describe("three nodes of one app", () => {
       const { body } = await getJson(byId(id), "/received")
       expect(body.filter((ping: { n: number }) => ping.n === 42), id).toEqual([{ n: 42, from: "n1" }])
     }
+  })
+
+  it("an item added over HTTP on node 1 is listed by node 2 and pushed as items:changed to a socket client of node 3 within 500 ms", async () => {
+    const client = await connect(byId("n3"))
+    try {
+      client.send({ type: "topic", action: "join", topic: "items" })
+      // A join is handled in order with what follows on the same socket: a round trip proves it.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const sentAt = Date.now()
+      await postJson(byId("n1"), "/items", { name: "bolt" })
+      const pushed = await eventually("items:changed on node 3's client", 2_000, async () =>
+        client.frames.find((f) => f.type === "event" && f.event === "items:changed"))
+      expect(pushed.payload).toEqual([{ name: "bolt" }])
+      expect(pushed.at - sentAt).toBeLessThan(500)
+      const listed = await eventually("node 2 to list the item", 2_000, async () => {
+        const { body } = await getJson(byId("n2"), "/items")
+        return body.length === 1 ? body : undefined
+      })
+      expect(listed).toEqual([{ name: "bolt" }])
+    } finally {
+      client.close()
+    }
+  })
+
+  it("push(sid) from node 2 reaches a client of node 1", async () => {
+    const client = await connect(byId("n1"))
+    try {
+      const { sent } = await postJson<{ sent: boolean }>(byId("n2"), "/push", { sid: client.sid, event: "note", payload: { text: "hi" } })
+      expect(sent).toBe(true)
+      const frame = await eventually("the push on node 1's client", 2_000, async () =>
+        client.frames.find((f) => f.type === "event" && f.event === "note"))
+      expect(frame.payload).toEqual({ text: "hi" })
+    } finally {
+      client.close()
+    }
+  })
+
+  it("/health shows the node id, the cluster peers it knows, which singletons it holds, and the Redis and PostgreSQL connection states", async () => {
+    const reports = await Promise.all(nodes.map(async (node) => (await getJson(node, "/health")).body.services.cluster))
+    for (const [i, report] of reports.entries()) {
+      expect(report.status).toBe("running")
+      const [details] = report.details
+      expect(details.node).toBe(nodes[i]!.id)
+      expect([...details.peers].sort()).toEqual(["n1", "n2", "n3"])
+      expect(details.redis).toBe("up")
+      expect(details.postgres).toBe("up")
+    }
+    expect(reports.flatMap((report) => report.details[0].singletons)).toEqual(["watcher"])
   })
 
   it("1,000 concurrent increments of one store spread over the three nodes end at exactly 1,000", async () => {
@@ -91,6 +140,7 @@ describe("three nodes of one app", () => {
       const started = alive().flatMap((node) => marks(node).filter((m) => m.what === "singleton-start" && m.at > holder!.killedAt!))
       return started[0]
     })
+    process.stdout.write(`singleton failover after kill -9: ${takeover.at - holder!.killedAt!} ms\n`)
     expect(takeover.at - holder!.killedAt!).toBeLessThan(5_000)
     // Every run as an interval (a killed node's last run ends at its kill); none overlap.
     const runs = nodes.flatMap((node) => {

@@ -6,6 +6,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { type ChildProcessByStdio, spawn } from "node:child_process"
+import { request as httpRequest } from "node:http"
 import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { createClient } from "redis"
@@ -24,11 +25,13 @@ export interface NodeProcess {
   killedAt: number | undefined
 }
 
-/** Starts node `id`; resolves once it listens. */
-export const start = (id: string, env: Record<string, string>): Promise<NodeProcess> =>
+/** Starts node `id` with the test's environment plus `env` (`undefined` removes a variable); resolves once it listens. */
+export const start = (id: string, env: Record<string, string | undefined>): Promise<NodeProcess> =>
   new Promise((resolve, reject) => {
+    const merged: Record<string, string | undefined> = { ...process.env, ...env, PORT: "0", SPECTER_NODE_ID: id }
+    for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name]
     const child = spawn(process.execPath, [fixture], {
-      env: { ...process.env, ...env, PORT: "0", SPECTER_NODE_ID: id },
+      env: merged,
       stdio: ["ignore", "pipe", "pipe"]
     })
     let log = ""
@@ -59,11 +62,34 @@ export const getJson = async <A = any>(node: NodeProcess, path: string): Promise
   return { status: response.status, body: await response.json() as A }
 }
 
-export const postJson = async <A = any>(node: NodeProcess, path: string, body: unknown = {}): Promise<A> => {
-  const response = await fetch(url(node, path), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
-  if (!response.ok) throw new Error(`POST ${path} on ${node.id}: ${response.status} ${await response.text()}`)
-  return await response.json() as A
-}
+/**
+ * POSTs `body` as JSON on a connection of its own (no keep-alive: a reused idle
+ * connection that the server closes at the same moment would fail the request
+ * without telling whether it was handled).
+ */
+export const postJson = <A = any>(node: NodeProcess, path: string, body: unknown = {}): Promise<A> =>
+  new Promise((resolve, reject) => {
+    const data = JSON.stringify(body)
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port: node.port,
+      path,
+      method: "POST",
+      agent: false,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) }
+    }, (response) => {
+      let text = ""
+      response.setEncoding("utf8")
+      response.on("data", (chunk) => void (text += chunk))
+      response.on("end", () => {
+        const status = response.statusCode ?? 0
+        if (status < 200 || status >= 300) reject(new Error(`POST ${path} on ${node.id}: ${status} ${text}`))
+        else resolve(JSON.parse(text) as A)
+      })
+    })
+    request.on("error", reject)
+    request.end(data)
+  })
 
 /** Polls `probe` every 50 ms until it returns a value other than `undefined`, for at most `ms`. */
 export const eventually = async <A>(what: string, ms: number, probe: () => Promise<A | undefined>): Promise<A> => {
@@ -102,3 +128,26 @@ export const cleanup = async (prefix: string): Promise<void> => {
     for (const { name } of tables) yield* sql`drop table if exists ${sql(name)} cascade`
   }).pipe(Effect.scoped, Effect.provide(PgClient.layer({ url: Redacted.make(databaseUrl) }))))
 }
+
+/** A WebSocket client of `node`: connected and greeted (`ready` with its sid). */
+export interface SocketClient {
+  readonly sid: string
+  readonly frames: Array<{ readonly type: string; readonly event?: string; readonly payload?: unknown; readonly at: number }>
+  readonly send: (frame: unknown) => void
+  readonly close: () => void
+}
+
+export const connect = (node: NodeProcess): Promise<SocketClient> =>
+  new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${node.port}/ws`)
+    const frames: SocketClient["frames"] = []
+    socket.addEventListener("error", () => reject(new Error(`socket to ${node.id} failed`)))
+    socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "hello", route: "/" })))
+    socket.addEventListener("message", (message) => {
+      const frame = JSON.parse(String(message.data))
+      frames.push({ ...frame, at: Date.now() })
+      if (frame.type === "ready") {
+        resolve({ sid: frame.sid, frames, send: (f) => socket.send(JSON.stringify(f)), close: () => socket.close() })
+      }
+    })
+  })

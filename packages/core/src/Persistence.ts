@@ -7,6 +7,11 @@
  *   `node:sqlite`, in WAL mode, in `$SPECTER_DATA_DIR/specter.db` (default `./data`).
  * - `layerMemory`: in memory, for tests.
  *
+ * Two layouts: `PersistState` (`persist: { schema }`) keeps the whole state as one
+ * value, rewritten on every change; `PersistEntry` (`persist: { entry }`) keeps
+ * one row per entry and writes only the rows a change touched: the one for a
+ * collection (`Store.makeKeyed`), whose changes then cost what they change.
+ *
  * What a persisted state promises:
  * - a mutation's effect completes only once the new state is durable (acknowledged);
  *   mutations made while a write is in flight are coalesced into the next write;

@@ -460,3 +460,16 @@ describe("a keyed store persisted by entry", () => {
       assert.include((yield* TestLogger.TestLogger).at("Error")[0]!.message, "whole-state layout")
     }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
 })
+
+describe("a Model persisted by entry", () => {
+  it.effect("a set at a path writes only the top-level entry it changed", () =>
+    Effect.gen(function*() {
+      const kv = instrumented()
+      const all: Record<string, Item> = {}
+      for (let i = 0; i < 200; i++) all[`i${i}`] = { name: `item ${i}`, quantity: i }
+      const model = yield* Model.make("items", all as ItemsById, { persist: { entry: Item } }).pipe(Effect.provide(kv.layer))
+      yield* model.set("i3.quantity", 30)
+      assert.deepStrictEqual(kv.writes, [JSON.stringify({ name: "item 3", quantity: 30 })])
+      assert.deepStrictEqual([...kv.data.keys()], ["items/i3"])
+    }).pipe(Effect.scoped, Effect.provide(TestSpecter.layer)))
+})

@@ -17,7 +17,7 @@
 import { Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
 import * as HttpError from "./HttpError.ts"
-import { isJson } from "./internal/route.ts"
+import { contentTypeOf, isJson } from "./internal/route.ts"
 
 /**
  * Options of `json`.
@@ -108,7 +108,7 @@ export const json = (
 ): Effect.Effect<Record<string, unknown>, HttpError.HttpError, HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const absent = HttpError.badRequest(options?.error ?? "Request body is required")
-    const contentType = request.headers["content-type"]
+    const contentType = contentTypeOf(request)
     if (contentType === undefined) return Effect.fail(absent)
     if (!isJson(contentType)) {
       return Effect.fail(HttpError.make("request body must be JSON (content-type: application/json)", { status: 415 }))

@@ -63,6 +63,23 @@ export interface SessionInfo {
 
 
 /**
+ * Counts connections closed because their client stopped reading (their unsent
+ * bytes passed `maxBufferedBytes`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const slowConsumersClosed = internal.slowConsumersClosed
+
+/**
+ * Counts connections closed for sending frames above their rate limit.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const rateLimitClosed = internal.rateLimitClosed
+
+/**
  * An `authorize` hook's refusal of an upgrade: answered with `status` (401 when
  * the client must authenticate, 403 when it may not connect) and `message` as
  * the JSON `error`.

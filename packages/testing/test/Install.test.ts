@@ -90,6 +90,7 @@ describe("Install", () => {
           "@specter-runtime/client",
           "@specter-runtime/server",
           "@specter-runtime/testing",
+          "@specter-runtime/cluster",
           "create-specter-runtime"
         ])
         for (const { name, file } of packs.values()) {

@@ -116,10 +116,9 @@ export const portInUse = (error: { readonly cause: unknown }): boolean =>
  * here pass the drain check too: `catchCause` is last, so its answer is mapped
  * by nothing; it sets the header itself.
  */
-const errorEnvelope = (maxBodyBytes: number, drain: Drain) =>
+const errorEnvelope = (drain: Drain) =>
   HttpRouter.middleware((app) =>
     app.pipe(
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
       // An error answer without a body (a static file that is not there) gets one too;
       // while the server drains, every answer closes its connection.
       Effect.map((response) => {
@@ -163,14 +162,17 @@ export const assemble = <ROut, E>(
   const infrastructure = Layer.mergeAll(
     Health.routes(),
     SocketServer.route(options.sockets?.path ?? "/ws"),
-    errorEnvelope(settings.maxBodyBytes, drain)
+    errorEnvelope(drain)
   ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
   const quiet = options.http?.logRequests !== true
   const serving = Layer.unwrap(HttpRouter.HttpRouter.use((router) => {
     const handler = router.asHttpEffect()
     // The listen address is always logged; each request only with `logRequests`.
     return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
-  }))
+  })).pipe(
+    // In the context every request starts from: set once, not per request.
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(settings.maxBodyBytes)))
+  )
   const served = serving.pipe(Layer.provideMerge(infrastructure))
   return shutdown(server, drain, settings.shutdownTimeout).pipe(
     Layer.provideMerge(Health.markReady),

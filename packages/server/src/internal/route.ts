@@ -9,6 +9,7 @@
 import { Answer, Field } from "@specter-runtime/core"
 import { Context, Effect, type Schema } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { IncomingMessage } from "node:http"
 import { answerFailure, respond } from "./response.ts"
 import type { Options } from "../Route.ts"
 
@@ -26,6 +27,14 @@ const JSON_TYPE = /^\s*(?:application\/json|[^\s/;]+\/[^\s;]+\+json)\s*(?:;|$)/i
 
 /** Whether a `content-type` header names JSON. */
 export const isJson = (contentType: string | undefined): boolean => contentType !== undefined && JSON_TYPE.test(contentType)
+
+/**
+ * The request's `content-type`. On Node it is read from the `IncomingMessage`
+ * itself: `request.headers` copies every header into a new object on first use,
+ * which a route that reads one header does not need.
+ */
+export const contentTypeOf = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  request.source instanceof IncomingMessage ? request.source.headers["content-type"] : request.headers["content-type"]
 
 /** The router's parsed query with one value per key: of a repeated key, the last. */
 const queryOf = (parsed: Readonly<Record<string, string | ReadonlyArray<string>>>): Record<string, string> => {
@@ -75,7 +84,7 @@ export type Spec = Options
 type Step = (input: Input) => Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown>
 
 const readBody = (schema: Schema.Top, request: HttpServerRequest.HttpServerRequest): Effect.Effect<unknown, unknown, unknown> => {
-  const contentType = request.headers["content-type"]
+  const contentType = contentTypeOf(request)
   return isJson(contentType)
     ? Effect.flatMap(request.json, (json) => Field.validate(schema, json))
     : Effect.fail(new UnsupportedMediaType({ contentType }))

@@ -10,8 +10,9 @@
  * Fairness between connections comes from three bounds: each connection's
  * frames pass a token bucket (excess frames get an `error` frame, never reach a
  * handler, and a connection that keeps going is closed with 1008), each has at
- * most `maxInFlight` emits running, and `ws` hands the event loop one TCP read at
- * a time, so a flooding client cannot take more than its share.
+ * most `maxInFlight` emits running and its backlog waits for the next turn of
+ * the event loop, and `ws` hands the event loop one TCP read at a time, so a
+ * flooding client cannot take more than its share.
  *
  * @internal
  */
@@ -38,8 +39,11 @@ export interface FrameHost {
 }
 
 const internalError: SocketProtocol.AckError = { code: "internal", message: "internal server error" }
-const rateLimited: SocketProtocol.AckError = { code: "rate_limited", message: "too many frames; slow down" }
-const binaryRefused: SocketProtocol.AckError = { code: "bad_frame", message: "binary frames are not accepted; send JSON text" }
+/** The `error` frames sent most often, encoded once. */
+const rateLimited = Buffer.from(JSON.stringify(SocketProtocol.failed(undefined, { code: "rate_limited", message: "too many frames; slow down" })))
+const binaryRefused = Buffer.from(JSON.stringify(
+  SocketProtocol.failed(undefined, { code: "bad_frame", message: "binary frames are not accepted; send JSON text" })
+))
 
 /**
  * Takes one token from the session's bucket. `false` means the frame is over the
@@ -101,15 +105,33 @@ const start = (host: FrameHost, session: SessionImpl, frame: EmitFrame): void =>
   host.run(Effect.ensuring(work, Effect.sync(() => finished(host, session))))
 }
 
+/**
+ * A freed slot is not refilled at once: the session's waiting emits start on a
+ * later turn of the event loop (`setImmediate`), after the other connections'
+ * reads, so a client with a backlog takes turns with everyone else.
+ */
 const finished = (host: FrameHost, session: SessionImpl): void => {
   session.inFlight--
-  const next = session.waiting?.shift()
-  if (next !== undefined && session.open) return start(host, session, next)
-  if (session.waiting?.length === 0 && session.ws.isPaused) session.ws.resume()
+  if (session.waiting !== undefined && session.waiting.length > 0) {
+    if (!session.draining) {
+      session.draining = true
+      setImmediate(drain, host, session)
+    }
+  } else if (session.ws.isPaused && session.open) {
+    session.ws.resume()
+  }
+}
+
+const drain = (host: FrameHost, session: SessionImpl): void => {
+  session.draining = false
+  const waiting = session.waiting
+  if (waiting === undefined || !session.open) return
+  while (waiting.length > 0 && session.inFlight < host.maxInFlight) start(host, session, waiting.shift()!)
+  if (waiting.length === 0 && session.ws.isPaused) session.ws.resume()
 }
 
 const schedule = (host: FrameHost, session: SessionImpl, frame: EmitFrame): void => {
-  if (session.inFlight < host.maxInFlight) return start(host, session, frame)
+  if (session.inFlight < host.maxInFlight && !session.draining) return start(host, session, frame)
   ;(session.waiting ??= []).push(frame)
   if (!session.ws.isPaused) session.ws.pause()
 }
@@ -135,11 +157,11 @@ const topic = (host: FrameHost, session: SessionImpl, frame: SocketProtocol.Clie
 export const onFrame = (host: FrameHost, session: SessionImpl, data: Buffer, isBinary: boolean): void => {
   if (!session.open) return
   if (!admit(host, session, Date.now())) {
-    if (session.open) session.sendNow(SocketProtocol.failed(undefined, rateLimited))
+    session.write(rateLimited)
     return
   }
   // A binary frame is refused on its own; `ws` decodes every text frame whole, so nothing carries over.
-  if (isBinary) return void session.sendNow(SocketProtocol.failed(undefined, binaryRefused))
+  if (isBinary) return void session.write(binaryRefused)
   const decoded = SocketProtocol.decode(data.toString("utf8"))
   if (Result.isFailure(decoded)) {
     const { code, id, message } = decoded.failure

@@ -13,6 +13,7 @@ import { Effect, type Fiber, Metric } from "effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import type { IncomingMessage, ServerResponse } from "node:http"
+import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 import type { SocketIngress } from "../SocketIngress.ts"
 import type { Session } from "../SocketSession.ts"
@@ -114,13 +115,13 @@ export class Hub implements SessionHost, FrameHost {
 
   private accept(request: HttpServerRequest.HttpServerRequest, message: IncomingMessage, data: unknown) {
     const response = NodeHttpServerRequest.toServerResponse(request) as ServerResponse
-    handOver(message, response, this.wss, (ws) => this.open(ws, data))
+    handOver(message, response, this.wss, (ws, socket) => this.open(ws, socket, data))
     return refuse(101, "switching protocols")
   }
 
-  private open(ws: Tagged, data: unknown): void {
+  private open(ws: Tagged, socket: Duplex, data: unknown): void {
     if (this.closing) return void ws.terminate()
-    const session = new SessionImpl(this, ws, data, this.frameBurst, Date.now())
+    const session = new SessionImpl(this, ws, socket, data, this.frameBurst, Date.now())
     ws[SESSION] = session
     this.sessions.set(session.sid, session)
     ws.on("message", onMessage)

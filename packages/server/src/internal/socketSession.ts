@@ -13,10 +13,17 @@
 import { SocketProtocol } from "@specter-runtime/protocol"
 import { Deferred, Effect } from "effect"
 import { randomUUID } from "node:crypto"
+import type { Duplex } from "node:stream"
 import type { WebSocket } from "ws"
 import type { Session } from "../SocketSession.ts"
 
 const OPEN = 1
+
+/** The writes of one turn of the event loop go out together (`ws` writes each frame as its own `writev`). */
+const uncork = (session: SessionImpl): void => {
+  session.corked = false
+  session.socket.uncork()
+}
 const TEXT = { binary: false } as const
 const NO_TOPICS: ReadonlySet<string> = new Set()
 
@@ -90,18 +97,24 @@ export class SessionImpl implements Session {
   /** Pings sent since the last pong. */
   missedPongs = 0
   topicSet: Set<string> | undefined = undefined
+  /** Whether the waiting emits are due to start on the next turn of the event loop. */
+  draining = false
   /** Emits waiting for a slot (created on first use). */
   waiting: Array<EmitFrame> | undefined = undefined
   /** Per ordered event, the frame the next one of that event waits for (created on first use). */
   lanes: Map<string, Deferred.Deferred<void>> | undefined = undefined
 
+  /** Whether this turn's writes are being gathered into one write to the connection. */
+  corked = false
   readonly host: SessionHost
   readonly ws: WebSocket
+  readonly socket: Duplex
   readonly data: unknown
 
-  constructor(host: SessionHost, ws: WebSocket, data: unknown, burst: number, now: number) {
+  constructor(host: SessionHost, ws: WebSocket, socket: Duplex, data: unknown, burst: number, now: number) {
     this.host = host
     this.ws = ws
+    this.socket = socket
     this.data = data
     this.tokens = burst
     this.refilledAt = now
@@ -126,6 +139,11 @@ export class SessionImpl implements Session {
     if (ws.bufferedAmount > this.host.maxBufferedBytes) {
       this.host.overflow(this)
       return false
+    }
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(uncork, this)
     }
     ws.send(data, TEXT)
     return true

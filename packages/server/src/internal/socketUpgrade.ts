@@ -59,7 +59,7 @@ export const handOver = (
   message: IncomingMessage,
   response: ServerResponse,
   wss: WebSocketServer,
-  onOpen: (ws: WebSocket) => void
+  onOpen: (ws: WebSocket, socket: Duplex) => void
 ): boolean => {
   const socket: Duplex = message.socket
   if (socket.destroyed) return false
@@ -68,6 +68,6 @@ export const handOver = (
   response.end()
   socket.removeAllListeners("close")
   socket.removeAllListeners("error")
-  wss.handleUpgrade(message, socket, EMPTY, onOpen)
+  wss.handleUpgrade(message, socket, EMPTY, (ws) => onOpen(ws, socket))
   return true
 }
