@@ -147,13 +147,20 @@ const connection = (state, text) => {
   $("connection").dataset.state = state
   $("connection").textContent = text
 }
+// A token the server no longer knows (it restarted) needs a fresh page: reload once.
+let watched = false
 const showError = (error) => {
-  if (error?.code === "forbidden") connection("forbidden", "forbidden: reload the page")
+  if (error?.code === "forbidden" && watched) location.reload()
+  else if (error?.code === "forbidden") connection("forbidden", "forbidden: reload the page")
   else console.warn("inspector:", error?.message ?? error)
 }
 
 const client = connect(socketUrl, { route: location.pathname })
-const watch = () => client.emit("_specter:watch", { token }).then(render, showError)
+const watch = () =>
+  client.emit("_specter:watch", { token }).then((snapshot) => {
+    watched = true
+    render(snapshot)
+  }, showError)
 client.on("_specter:snapshot", render)
 client.onReady(() => void watch())
 client.onStatus((status) => {

@@ -27,10 +27,9 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
-import type { Duration, Layer } from "effect"
-import type { HttpRouter, HttpServerRequest } from "effect/http"
 import type { Specter } from "@specter-runtime/core"
+import type { Duration, Effect, Layer } from "effect"
+import type { HttpRouter, HttpServerRequest } from "effect/http"
 import type { ClientBundleMissing } from "./ClientModule.ts"
 import * as internal from "./internal/inspector.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
