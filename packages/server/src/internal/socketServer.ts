@@ -10,7 +10,7 @@
  */
 import { SocketProtocol } from "@specter-runtime/protocol"
 import { Effect, type Fiber, Metric } from "effect"
-import type { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
@@ -48,6 +48,9 @@ export const rateLimitClosed = Metric.counter("specter_socket_rate_limit_closed_
   description: "Socket connections closed for sending frames faster than their rate limit",
   incremental: true
 })
+
+/** What the route answers once the connection belongs to a session: reported to middleware, never written. */
+const switched = HttpServerResponse.empty({ status: 101 })
 
 const SESSION = Symbol.for("@specter-runtime/server/SocketSession")
 type Tagged = WebSocket & { [SESSION]?: SessionImpl }
@@ -116,7 +119,7 @@ export class Hub implements SessionHost, FrameHost {
   private accept(request: HttpServerRequest.HttpServerRequest, message: IncomingMessage, data: unknown) {
     const response = NodeHttpServerRequest.toServerResponse(request) as ServerResponse
     handOver(message, response, this.wss, (ws, socket) => this.open(ws, socket, data))
-    return refuse(101, "switching protocols")
+    return switched
   }
 
   private open(ws: Tagged, socket: Duplex, data: unknown): void {
