@@ -162,4 +162,21 @@ describe("socket hardening", () => {
       peer.send(emit("echo", 2, 2))
       assert.strictEqual((yield* peer.next(ackOf(2))).payload, 2, "and the session still works")
     }).pipe(Effect.scoped))
+
+  it.effect("a topic push is encoded only when the topic has members, and once for all of them", () =>
+    Effect.gen(function*() {
+      const { port, sockets } = yield* Harness.start()
+      let encoded = 0
+      const payload = { toJSON: () => (encoded++, "state") }
+      assert.strictEqual(yield* sockets.publish("nobody", "state", payload), 0)
+      assert.strictEqual(encoded, 0)
+      const peers = [yield* Harness.connect(port), yield* Harness.connect(port)]
+      for (const peer of peers) {
+        peer.send({ type: "topic", action: "join", topic: "room", id: "j" })
+        yield* peer.next(ackOf("j"))
+      }
+      assert.strictEqual(yield* sockets.publish("room", "state", payload), 2)
+      assert.strictEqual(encoded, 1)
+      for (const peer of peers) assert.strictEqual((yield* peer.next((f) => f.type === "event")).payload, "state")
+    }).pipe(Effect.scoped))
 })
