@@ -13,7 +13,7 @@ import type { HttpOptions, Options } from "../App.ts"
 import * as Health from "../Health.ts"
 import * as SocketServer from "../SocketServer.ts"
 import { recover } from "./failure.ts"
-import { type Drain, shutdown } from "./shutdown.ts"
+import { type Connections, type Drain, shutdown, track } from "./shutdown.ts"
 
 const MiB = 1024 * 1024
 
@@ -82,11 +82,17 @@ export const settings = (options: Options) =>
     return { port, host, json: format === "json", ...(yield* limits(http)) } satisfies Settings
   })
 
+/** The Node server of the application, and the connections it has open. */
+export interface NodeServer {
+  readonly server: Server
+  readonly connections: Connections
+}
+
 /**
  * The Node server with the limits of `settings`. Node checks the header and
  * request timeouts on an interval: a fifth of the shorter one, at most a second.
  */
-export const nodeServer = (settings: Settings): Server => {
+export const nodeServer = (settings: Settings): NodeServer => {
   const server = createServer({
     headersTimeout: settings.headersTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
@@ -94,7 +100,7 @@ export const nodeServer = (settings: Settings): Server => {
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 5)))
   })
   server.maxConnections = settings.maxConnections
-  return server
+  return { server, connections: track(server) }
 }
 
 export const serverOptions = (options: Options, settings: Settings) => ({
@@ -144,10 +150,10 @@ const errorEnvelope = (drain: Drain) =>
  * error envelope), served as soon as it is built; then the application, which adds
  * its routes to the running router; then the readiness mark and the shutdown.
  * Closing runs it backwards: readiness goes `stopping`; the sockets close while
- * HTTP drains (see `shutdown.ts`); then the application stops, and only then
- * does the router stop serving.
+ * HTTP drains, then every connection left is destroyed (see `shutdown.ts`); then
+ * the application stops, and only then does the router stop serving.
  */
-export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Options, settings: Settings, server: Server) => {
+export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Options, settings: Settings, node: NodeServer) => {
   const runtime = SocketServer.layer(options.sockets ?? {}).pipe(
     Layer.provideMerge(Layer.merge(Specter.layer, Health.Readiness.layer))
   )
@@ -168,7 +174,7 @@ export const assemble = <ROut, E>(app: Layer.Layer<ROut, E, any>, options: Optio
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(settings.maxBodyBytes)))
   )
   const served = serving.pipe(Layer.provideMerge(infrastructure))
-  return shutdown(server, drain, settings.shutdownTimeout).pipe(
+  return shutdown(node.server, drain, node.connections, settings.shutdownTimeout).pipe(
     Layer.provideMerge(Health.markReady),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),
     Layer.provideMerge(served)
