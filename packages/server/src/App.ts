@@ -27,6 +27,7 @@ import { type HttpRouter, type HttpServer } from "effect/http"
 import * as Health from "./Health.ts"
 import * as Inspector from "./Inspector.ts"
 import * as internal from "./internal/app.ts"
+import type * as observability from "./internal/observability.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
 import type * as SocketServer from "./SocketServer.ts"
 
@@ -80,17 +81,35 @@ export type SocketOptions = SocketServer.Options & {
 }
 
 /**
+ * What the application shows of itself: `metrics` serves `GET /metrics` in the
+ * Prometheus format (`true`, or `Metrics.Options`); `openApi` serves
+ * `GET /openapi.json` and a docs page at `/docs` (`true`, or `OpenApi.Options`);
+ * `otlp` exports traces, metrics and logs when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+ * set (on by default; `false` turns it off, `Telemetry.Options` sets the
+ * endpoint). Metrics are recorded either way; spans only with an exporter.
+ *
+ * @example
+ * App.run(AppLive, { observability: { metrics: true, openApi: { title: "Inventory" } } })
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ObservabilityOptions = observability.Options
+
+/**
  * How the application is served: `http` (see `HttpOptions`) and `sockets` (see
- * `SocketOptions`). Everything has a default. `inspector` serves the live
+ * `SocketOptions`) and `observability` (see `ObservabilityOptions`). Everything
+ * has a default. `inspector` serves the live
  * inspector page (`true`, or its `Inspector.Options`); default off. It is
  * protected by `sockets.authorize` unless its own options give another hook.
  *
- * At shutdown (SIGINT, SIGTERM) readiness goes `stopping` first; then, at the
- * same time, the sockets are closed and HTTP drains: the server stops
- * accepting, idle keep-alive connections are closed at once, a request on a
- * keep-alive connection is answered with `Connection: close`, and requests
- * still running after `http.shutdownTimeout` lose their connections. Only then
- * do the application's services stop.
+ * At shutdown (SIGINT, SIGTERM) readiness goes `stopping` and every answer
+ * from then on carries `Connection: close`; then, at the same time, the sockets
+ * are closed and HTTP drains: the server stops accepting, idle keep-alive
+ * connections are closed at once, and requests in flight may finish. After
+ * `http.shutdownTimeout` at most, every connection still open (a request that
+ * is not done, a peer that does not answer the close handshake) is destroyed.
+ * Only then do the application's services stop.
  *
  * @example
  * App.run(AppLive, { http: { port: 8080, maxBodyBytes: 64 * 1024 }, sockets: { path: "/live" } })
@@ -101,6 +120,7 @@ export type SocketOptions = SocketServer.Options & {
 export interface Options {
   readonly http?: HttpOptions | undefined
   readonly sockets?: SocketOptions | undefined
+  readonly observability?: ObservabilityOptions | undefined
   readonly inspector?: boolean | Inspector.Options | undefined
 }
 
@@ -155,14 +175,15 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
   Layer.unwrap(Effect.map(
     Effect.mapError(internal.settings(options), (message) => new StartupError({ message })),
     (settings) => {
-      const server = internal.nodeServer(settings)
-      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, server, inspector(options)).pipe(
+      const node = internal.nodeServer(settings)
+      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, node, inspector(options)).pipe(
         Layer.provideMerge(
-          NodeHttpServer.layer(() => server, internal.serverOptions(options, settings)).pipe(
+          NodeHttpServer.layer(() => node.server, internal.serverOptions(options, settings)).pipe(
             Layer.catchTag("ServeError", (error) =>
               Layer.effectDiscard(Effect.fail(internal.portInUse(error) ? new StartupError({ message: `port ${settings.port} is already in use` }) : error)))
           )
         ),
+        Layer.provide(internal.telemetry(options.observability)),
         Layer.provide(settings.json ? Logger.layer([Logger.consoleJson]) : Layer.empty)
       ) as Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError>
     }

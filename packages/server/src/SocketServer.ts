@@ -22,12 +22,21 @@
  * `id`); a frame over the size limit closes the connection with 1009. None of it
  * affects other sessions or the server.
  *
+ * For speed and memory the connections run on plain `ws` rather than Effect's
+ * `Socket`: a session is one small object (no fiber while idle; the upgrade
+ * request is released), `hello` and `topic` frames are answered in the `ws`
+ * callback, only an emit gets a fiber, and a push is one encoded frame written
+ * to each socket without an Effect per delivery. The bench rows "socket emit →
+ * ack", "one message broadcast to 1,000 sockets" and "RSS per idle socket"
+ * (`npm run bench:load`) measure it against bare Effect and raw `ws`.
+ *
  * @since 0.1.0
  */
 import { Bus } from "@specter-runtime/core"
 import { SocketProtocol } from "@specter-runtime/protocol"
 import { Context, Data, Effect, FiberSet, Layer, Schedule, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { socketMeter } from "./internal/metrics.ts"
 import * as internal from "./internal/socketServer.ts"
 import * as Ingress from "./SocketIngress.ts"
 import { SocketIngress } from "./SocketIngress.ts"
@@ -246,7 +255,7 @@ export const make = (options: Options = {}): Effect.Effect<SocketServer["Service
     const run = yield* FiberSet.makeRuntime<never, void, never>()
     const settings = settingsOf(options)
     const hub = new internal.Hub(settings, yield* SocketIngress, (effect) => run(effect), (sid, isConnected) =>
-      (isConnected ? connected : disconnected).emit({ sid }))
+      (isConnected ? connected : disconnected).emit({ sid }), yield* socketMeter)
     yield* Effect.forkScoped(Effect.repeat(Effect.sync(() => hub.beat()), Schedule.spaced(settings.pingIntervalMs)))
     yield* Effect.addFinalizer(() => Effect.sync(() => hub.wss.close()))
     return SocketServer.of({
