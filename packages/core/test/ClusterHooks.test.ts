@@ -7,7 +7,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { QueueService, Service } from "@specter-runtime/core"
-import { Deferred, Effect, Layer, Schema } from "effect"
+import { Deferred, Effect, Layer, Ref, Schema } from "effect"
+import { TestClock } from "effect/testing"
 
 describe("cluster hooks", () => {
   it.effect("a singleton runs in its own process when no Singletons owner is in context", () =>
@@ -25,6 +26,15 @@ describe("cluster hooks", () => {
       yield* Layer.build(Service.singleton("watcher", Effect.sync(() => void (ran = true))).pipe(Layer.provide(owner)))
       assert.deepStrictEqual(registered, ["watcher"])
       assert.isFalse(ran, "the owner decides when it runs")
+    }))
+
+  it.effect("Service.cron runs at the times of its expression (alone: in this process)", () =>
+    Effect.gen(function*() {
+      const runs = yield* Ref.make<Array<number>>([])
+      const record = Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (now) => Ref.update(runs, (all) => [...all, now]))
+      yield* Layer.build(Service.cron("every-minute", "* * * * *", record))
+      yield* TestClock.adjust("3 minutes")
+      assert.deepStrictEqual(yield* Ref.get(runs), [60_000, 120_000, 180_000])
     }))
 
   it.effect("a durable queue is made by the DurableQueues engine in context, and in memory without one", () =>
