@@ -43,65 +43,84 @@ interface Engine extends DurableOptions {
   readonly bus: Bus.Bus["Service"] | undefined
 }
 
+/** The job records of queue `name`: one JSON value per job in a Redis hash; a write also tells this node's bus. */
+const makeRecords = (name: string, options: QueueService.DurableOptions, engine: Engine) => {
+  const key = `${engine.prefix}jobs:${name}`
+  const json = Schema.toCodecJson(options.item as Schema.Codec<unknown, unknown>)
+  const decodeItem = Schema.decodeUnknownSync(json)
+  const updated = Bus.event<Job>(`${name}:job`)
+  const toJob = (stored: Stored): Job => ({ ...stored, item: decodeItem(stored.item) })
+  return {
+    updated,
+    toJob,
+    encodeItem: Schema.encodeUnknownSync(json),
+    decodeItem,
+    read: (id: string) =>
+      Effect.map(engine.redis.send<string | null>("HGET", key, id), (raw) => (raw === null ? undefined : JSON.parse(raw) as Stored)),
+    write: (stored: Stored) =>
+      Effect.andThen(
+        engine.redis.send("HSET", key, stored.id, JSON.stringify(stored)),
+        Effect.sync(() => engine.bus?.emitUnsafe(updated, toJob(stored)))
+      ),
+    all: Effect.map(engine.redis.send<ReadonlyArray<string>>("HVALS", key), (values) =>
+      values.map((raw) => JSON.parse(raw) as Stored).sort((a, b) => a.enqueuedAt - b.enqueuedAt))
+  }
+}
+type Records = ReturnType<typeof makeRecords>
+
+/**
+ * Runs one delivery of job `id` (attempt `attempts`) on a fiber of its own, kept in
+ * `running` so that a cancel can interrupt it, and records how it ended. A job whose
+ * record is finished already (cancelled while queued, or completed before a crash
+ * redelivered it) is only acknowledged.
+ */
+const runJob = (records: Records, options: QueueService.DurableOptions, running: Map<string, Fiber.Fiber<unknown, unknown>>) =>
+(id: string, item: unknown, attempts: number) =>
+  Effect.gen(function*() {
+    const before = yield* records.read(id)
+    if (before === undefined || finished(before.state)) return
+    let record: Stored = { ...before, state: "running", attempts, startedAt: Date.now() }
+    yield* records.write(record)
+    const context: QueueService.JobContext = {
+      id,
+      attempt: attempts,
+      progress: (percent, message) =>
+        Effect.suspend(() => {
+          record = { ...record, progress: { percent: Math.min(100, Math.max(0, percent)), message } }
+          return records.write(record)
+        }).pipe(Effect.orDie, Effect.asVoid)
+    }
+    const handled = options.retry === undefined
+      ? options.handle(records.decodeItem(item), context)
+      : Effect.retry(options.handle(records.decodeItem(item), context), options.retry)
+    const fiber = yield* Effect.forkChild(handled)
+    running.set(id, fiber)
+    const exit = yield* Fiber.await(fiber).pipe(Effect.ensuring(Effect.sync(() => running.delete(id))))
+    const end = Exit.isSuccess(exit)
+      ? { state: "completed" as const, reason: undefined, progress: { percent: 100, message: record.progress.message } }
+      : Cause.hasInterruptsOnly(exit.cause)
+      ? { state: "cancelled" as const, reason: "cancelled", progress: record.progress }
+      : { state: "failed" as const, reason: Cause.pretty(exit.cause), progress: record.progress }
+    yield* records.write({ ...record, ...end, finishedAt: Date.now() })
+  })
+
 const makeQueue = (name: string, options: QueueService.DurableOptions, engine: Engine): Effect.Effect<QueueService.QueueService<unknown>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { redis } = engine
-    const records = `${engine.prefix}jobs:${name}`
     const channel = `${engine.prefix}cancel:${name}`
-    const json = Schema.toCodecJson(options.item as Schema.Codec<unknown, unknown>)
-    const encodeItem = Schema.encodeUnknownSync(json)
-    const decodeItem = Schema.decodeUnknownSync(json)
     const queue: PersistedQueue.PersistedQueue<{ readonly id: string; readonly item: unknown }> = yield* engine.factory.make({
       name,
       schema: Schema.Struct({ id: Schema.String, item: Schema.Unknown }),
       maxAttempts: engine.maxAttempts,
       retrySchedule: Schedule.spaced("100 millis")
     })
-    const updated = Bus.event<Job>(`${name}:job`)
+    const records = makeRecords(name, options, engine)
+    const { all, encodeItem, read, toJob, updated, write } = records
     const running = new Map<string, Fiber.Fiber<unknown, unknown>>()
-
-    const toJob = (stored: Stored): Job => ({ ...stored, item: decodeItem(stored.item) })
-    const read = (id: string) =>
-      Effect.map(redis.send<string | null>("HGET", records, id), (raw) => (raw === null ? undefined : JSON.parse(raw) as Stored))
-    const write = (stored: Stored) =>
-      Effect.andThen(
-        redis.send("HSET", records, stored.id, JSON.stringify(stored)),
-        Effect.sync(() => engine.bus?.emitUnsafe(updated, toJob(stored)))
-      )
-    const all = Effect.map(redis.send<ReadonlyArray<string>>("HVALS", records), (values) =>
-      values.map((raw) => JSON.parse(raw) as Stored).sort((a, b) => a.enqueuedAt - b.enqueuedAt))
-
-    const runJob = (id: string, item: unknown, attempts: number) =>
-      Effect.gen(function*() {
-        const before = yield* read(id)
-        if (before === undefined || finished(before.state)) return
-        let record: Stored = { ...before, state: "running", attempts, startedAt: Date.now() }
-        yield* write(record)
-        const context: QueueService.JobContext = {
-          id,
-          attempt: attempts,
-          progress: (percent, message) =>
-            Effect.suspend(() => {
-              record = { ...record, progress: { percent: Math.min(100, Math.max(0, percent)), message } }
-              return write(record)
-            }).pipe(Effect.orDie, Effect.asVoid)
-        }
-        const handled = options.retry === undefined
-          ? options.handle(decodeItem(item), context)
-          : Effect.retry(options.handle(decodeItem(item), context), options.retry)
-        const fiber = yield* Effect.forkChild(handled)
-        running.set(id, fiber)
-        const exit = yield* Fiber.await(fiber).pipe(Effect.ensuring(Effect.sync(() => running.delete(id))))
-        const end = Exit.isSuccess(exit)
-          ? { state: "completed" as const, reason: undefined, progress: { percent: 100, message: record.progress.message } }
-          : Cause.hasInterruptsOnly(exit.cause)
-          ? { state: "cancelled" as const, reason: "cancelled", progress: record.progress }
-          : { state: "failed" as const, reason: Cause.pretty(exit.cause), progress: record.progress }
-        yield* write({ ...record, ...end, finishedAt: Date.now() })
-      })
+    const run = runJob(records, options, running)
 
     const worker = Effect.forever(
-      queue.take((value, meta) => runJob(value.id, value.item, meta.attempts)).pipe(
+      queue.take((value, meta) => run(value.id, value.item, meta.attempts)).pipe(
         Effect.catchCause((cause) =>
           Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logWarning(`durable queue '${name}': a take failed`, cause).pipe(Effect.andThen(Effect.sleep("500 millis")))
         )
