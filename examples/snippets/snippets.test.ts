@@ -34,6 +34,7 @@ const snippets = [
   "managed-process.ts",
   "operation.ts",
   "routes.ts",
+  "cluster.ts",
   "service.test.ts",
   "app.test.ts"
 ]
