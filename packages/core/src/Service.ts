@@ -32,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Duration, Effect, type Fiber, Layer, Option, Schedule, type Scope } from "effect"
+import { Cause, Context, Cron, Duration, Effect, type Fiber, Layer, Option, Schedule, type Scope } from "effect"
 import * as internal from "./internal/service.ts"
 import { ServiceManager, type ServiceHealth } from "./ServiceManager.ts"
 import type { ServiceStartError } from "./ServiceError.ts"
@@ -282,3 +282,25 @@ export const singleton = <E, R>(name: string, run: Effect.Effect<void, E, R>): L
     if (Option.isSome(owner)) return yield* owner.value.run(name, guarded)
     yield* Effect.forkScoped(guarded)
   }))
+
+/**
+ * Runs `run` at the times of the cron `expression` (`"0 3 * * *"`: every day at
+ * 03:00 UTC; five fields, or six with seconds first), once per cluster: it is a
+ * `singleton`, so in cluster mode only the node that holds it runs the schedule, and
+ * another node takes it over when that node dies (a time that falls while no node
+ * holds it is skipped). Alone, it runs in this process. A failed run is logged; the
+ * next time still comes. An invalid expression is a programming error, thrown (as
+ * the `Cron` parse error) where the layer is declared.
+ *
+ * @example
+ * const Cleanup = Service.cron("nightly-cleanup", "0 3 * * *", removeExpiredSessions)
+ *
+ * @since 0.2.0
+ * @category singletons
+ */
+export const cron = <E, R>(name: string, expression: string, run: Effect.Effect<void, E, R>): Layer.Layer<never, ServiceStartError, Exclude<R, Scope.Scope>> => {
+  const schedule = Schedule.cron(Cron.parseUnsafe(expression))
+  const once = Effect.catchCause(run, (cause) =>
+    Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.logError(`cron '${name}' failed`, cause))
+  return singleton(name, Effect.asVoid(Effect.schedule(once, schedule)) as Effect.Effect<void, never, R>)
+}

@@ -31,7 +31,11 @@ export const make = (prefix: string, node: string) =>
     const redis = yield* Redis.Redis
     const table = sql(`${prefix}_entries`)
     yield* sql`create table if not exists ${table} (
-      store text not null, key text not null, version bigint not null, value text not null, primary key (store, key))`.pipe(Effect.orDie)
+      store text not null, key text not null, version bigint not null, value text not null, primary key (store, key))`.pipe(
+      // Nodes starting together race on "if not exists" (PostgreSQL then reports a duplicate): the next try sees the table.
+      Effect.retry({ times: 3 }),
+      Effect.orDie
+    )
     return Store.SharedKeyed.of({
       makeKeyed: <V>(name: string, options: Store.KeyedOptions<V> & { readonly persist: Persistence.PersistEntry<V> }) =>
         makeKeyed(name, options, { sql, redis, table, channel: `${prefix}:entries:${name}`, node })

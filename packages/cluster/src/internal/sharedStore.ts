@@ -30,7 +30,11 @@ export const make = (prefix: string) =>
     const sql = yield* SqlClient.SqlClient
     const redis = yield* Redis.Redis
     const table = sql(`${prefix}_state`)
-    yield* sql`create table if not exists ${table} (name text primary key, version bigint not null, value text not null)`.pipe(Effect.orDie)
+    yield* sql`create table if not exists ${table} (name text primary key, version bigint not null, value text not null)`.pipe(
+      // Nodes starting together race on "if not exists" (PostgreSQL then reports a duplicate): the next try sees the table.
+      Effect.retry({ times: 3 }),
+      Effect.orDie
+    )
     return {
       make: <A>(name: string, options: { readonly schema: Schema.Codec<A, any>; readonly initial: A }) =>
         Effect.gen(function*() {
