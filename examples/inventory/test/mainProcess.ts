@@ -1,9 +1,11 @@
 /**
  * The example's `src/main.ts` as a real child process, for the tests whose subject
  * is the process: it listens on a free port (`PORT=0`), and `start` returns once it
- * has logged its address. Closing the scope SIGKILLs it if it still runs.
+ * has logged its address and `/health/ready` answers 200 (the address is logged
+ * as soon as the health routes are served, before the application's own routes
+ * exist). Closing the scope SIGKILLs it if it still runs.
  */
-import { Effect, type Scope } from "effect"
+import { Effect, Schedule, type Scope } from "effect"
 import { type ChildProcessByStdio, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import type { Readable } from "node:stream"
@@ -26,6 +28,14 @@ export interface MainProcess {
   /** Waits for it to exit (at once when it already has). */
   readonly exited: Effect.Effect<Exit>
 }
+
+/** Waits (up to 10 s, then dies) until the server on `port` answers 200 at `/health/ready`. */
+const ready = (port: number) =>
+  Effect.tryPromise(() => fetch(`http://127.0.0.1:${port}/health/ready`)).pipe(
+    Effect.flatMap((response) => (response.ok ? Effect.void : Effect.fail(new Error(`/health/ready answered ${response.status}`)))),
+    Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 }),
+    Effect.orDie
+  )
 
 /**
  * Starts `src/main.ts` with the parent's environment plus `env` (and `PORT=0`);
@@ -58,6 +68,7 @@ export const start = (env: Readonly<Record<string, string>> = {}): Effect.Effect
         if (!listening) resume(Effect.die(new Error(`main.ts exited before listening (${e.code ?? e.signal}):\n${log}`)))
       })
     })
+    yield* ready(port)
     return { child, port, log: () => log, exited: Effect.promise(() => exit) }
   })
 

@@ -27,6 +27,7 @@
  */
 import { Cause, Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { catchFailure } from "./internal/failure.ts"
+import { forkCounted } from "./internal/service.ts"
 import * as internal from "./internal/bus.ts"
 import { listenerSpans } from "./internal/metrics.ts"
 
@@ -376,8 +377,9 @@ const consume = <A, X, R>(
   })
 }
 
+/** Forks a listener in the caller's scope, counted in its service's `listeners` (see `ServiceManager.ServiceHealth`). */
 const forkListener = <R>(run: Effect.Effect<void, never, R>) =>
-  Effect.asVoid(Effect.forkScoped(run, { startImmediately: true }))
+  Effect.asVoid(forkCounted("listeners", { startImmediately: true })(run))
 
 /**
  * Runs `handler` for every `event` published from now until the calling scope

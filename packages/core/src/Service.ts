@@ -229,7 +229,8 @@ export const optional = <ROut, RIn>(layer: Layer.Layer<ROut, ServiceStartError, 
           optional: true,
           uptimeMs: 0,
           fibers: 0,
-          timers: 0
+          timers: 0,
+          listeners: 0
         }
         yield* Effect.ignore(manager.value.register({ name: error.service, health: Effect.succeed(failed) }))
       })))

@@ -27,7 +27,9 @@ export type Status = "starting" | "running" | "stopping" | "stopped" | "failed"
 /**
  * What `health` reports of one service: its name, status, uptime (ms, frozen when
  * it stops), the fibers and timers it started through `Service.spawn`,
- * `Service.interval` and `Service.timeout` that are still running, what its health
+ * `Service.interval` and `Service.timeout` that are still running, its listeners
+ * (of the bus, `Bus.listen`/`on`/`once`, and of states, `Store`/`Model` `listen`)
+ * still running, what its health
  * probes answered (`details`), when it failed, why (`error`), and whether the
  * application may run without it (`optional`, a service of `Service.optional`).
  *
@@ -40,6 +42,7 @@ export interface ServiceHealth {
   readonly uptimeMs: number
   readonly fibers: number
   readonly timers: number
+  readonly listeners: number
   readonly details?: ReadonlyArray<unknown> | undefined
   readonly error?: string | undefined
   readonly optional?: boolean | undefined

@@ -9,7 +9,7 @@
  */
 import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, QueueService } from "@specter-runtime/core"
+import { Bus, QueueService, Registry } from "@specter-runtime/core"
 import { Context, Deferred, Effect, Exit, Fiber, Metric, Option, Schedule, Schema, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 
@@ -295,5 +295,16 @@ describe("QueueService", () => {
         Effect.provide(WorkLive)
       )
       assert.strictEqual(id.state, "completed")
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("a running queue is listed in the Registry under registryKey(name) until its scope closes", () =>
+    Effect.gen(function*() {
+      const registry = yield* Registry.Registry
+      const { queue, scope } = yield* startQueue({ handle: () => Effect.void }, "listed")
+      const found = yield* registry.resolve(QueueService.registryKey("listed"))
+      assert.strictEqual(Option.getOrUndefined(found), queue as QueueService.QueueService<unknown>)
+      assert.include(yield* registry.list, `${QueueService.registryPrefix}listed`)
+      yield* Scope.close(scope, Exit.void)
+      assert.isTrue(Option.isNone(yield* registry.resolve(QueueService.registryKey("listed"))))
     }).pipe(Effect.provide(TestSpecter.layer)))
 })

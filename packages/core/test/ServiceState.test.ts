@@ -123,10 +123,28 @@ describe("Service state", () => {
         uptimeMs: 90_000,
         fibers: 1,
         timers: 1,
+        listeners: 0,
         details: [{ mode: "idle" }]
       })
       yield* Scope.close(scope, Exit.void)
       assert.isUndefined(yield* healthOf("svc"))
+    }).pipe(Effect.provide(TestSpecter.layer)))
+
+  it.effect("health counts the bus and state listeners a service runs, until they end", () =>
+    Effect.gen(function*() {
+      const Ping = Bus.event<number>("ping")
+      const { scope } = yield* startIn("listening", Effect.gen(function*() {
+        const counts = yield* Store.make("counts", { n: 0 })
+        yield* Bus.listen(Ping, () => Effect.void)
+        yield* Bus.on(Ping, () => {})
+        yield* Bus.once(Ping, () => Effect.void)
+        yield* counts.listen(() => Effect.void)
+      }))
+      assert.strictEqual((yield* healthOf("listening"))?.listeners, 4)
+      yield* Bus.emit(Ping, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* healthOf("listening"))?.listeners, 3, "the once listener ended after its event")
+      yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(TestSpecter.layer)))
 
   it.effect("a failing health probe makes a running service report failed, with the probe's error", () =>

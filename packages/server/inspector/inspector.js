@@ -32,13 +32,14 @@ const duration = (ms) => {
 }
 
 const renderServices = (services) => {
-  $("services").replaceChildren(...(services.length === 0 ? [empty("No services.", 6)] : services.map((s) =>
+  $("services").replaceChildren(...(services.length === 0 ? [empty("No services.", 7)] : services.map((s) =>
     h("tr", { "data-service": s.name },
       h("td", {}, h("b", {}, s.name), s.optional ? h("span", { class: "muted" }, " (optional)") : undefined),
       h("td", {}, badge(s.status)),
       h("td", { class: "num" }, duration(s.uptimeMs)),
       h("td", { class: "num" }, s.fibers),
       h("td", { class: "num" }, s.timers),
+      h("td", { class: "num" }, s.listeners),
       h("td", { class: "state", title: s.error ?? s.details ?? "" }, s.error ?? s.details ?? "–")
     ))))
 }
@@ -146,13 +147,20 @@ const connection = (state, text) => {
   $("connection").dataset.state = state
   $("connection").textContent = text
 }
+// A token the server no longer knows (it restarted) needs a fresh page: reload once.
+let watched = false
 const showError = (error) => {
-  if (error?.code === "forbidden") connection("forbidden", "forbidden: reload the page")
+  if (error?.code === "forbidden" && watched) location.reload()
+  else if (error?.code === "forbidden") connection("forbidden", "forbidden: reload the page")
   else console.warn("inspector:", error?.message ?? error)
 }
 
 const client = connect(socketUrl, { route: location.pathname })
-const watch = () => client.emit("_specter:watch", { token }).then(render, showError)
+const watch = () =>
+  client.emit("_specter:watch", { token }).then((snapshot) => {
+    watched = true
+    render(snapshot)
+  }, showError)
 client.on("_specter:snapshot", render)
 client.onReady(() => void watch())
 client.onStatus((status) => {

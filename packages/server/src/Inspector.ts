@@ -27,10 +27,9 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
-import type { Duration, Layer } from "effect"
-import type { HttpRouter, HttpServerRequest } from "effect/http"
 import type { Specter } from "@specter-runtime/core"
+import type { Duration, Effect, Layer } from "effect"
+import type { HttpRouter, HttpServerRequest } from "effect/http"
 import type { ClientBundleMissing } from "./ClientModule.ts"
 import * as internal from "./internal/inspector.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
@@ -165,6 +164,7 @@ export interface Snapshot {
     readonly uptimeMs: number
     readonly fibers: number
     readonly timers: number
+    readonly listeners: number
     readonly details: string | undefined
     readonly error: string | undefined
     readonly optional: boolean

@@ -5,7 +5,7 @@
  * The page itself, in a browser, is tested by the example's browser tests.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { QueueService, Registry, Service, SocketServer, Watcher } from "@specter-runtime/server"
+import { Bus, QueueService, Registry, Service, SocketServer, Watcher } from "@specter-runtime/server"
 import * as TestServer from "@specter-runtime/testing/server"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -19,7 +19,10 @@ class Slow extends Context.Service<Slow, QueueService.QueueService<string>>()("s
   })
 }
 
-const Ticks = Service.layerDiscard("ticks", Effect.forkScoped(Stream.runDrain(Watcher.poll(Effect.succeed(1), { name: "ticks", interval: "1 second" }))))
+const Ticks = Service.layerDiscard("ticks", Effect.gen(function*() {
+  yield* Effect.forkScoped(Stream.runDrain(Watcher.poll(Effect.succeed(1), { name: "ticks", interval: "1 second" })))
+  yield* Bus.on(Watcher.Stopped, () => {})
+}))
 
 const App = Layer.mergeAll(Slow.layer, Ticks)
 
@@ -71,7 +74,7 @@ describe("Inspector", () => {
         assert.strictEqual((yield* socket.next(ack)).error.code, "forbidden")
       }).pipe(Effect.scoped))
 
-    it.effect("_specter:watch answers a snapshot of services, queues, watchers and sockets, then pushes fresh ones", () =>
+    it.effect("_specter:watch answers a snapshot of services (with their listeners), queues, watchers and sockets, then pushes fresh ones", () =>
       Effect.gen(function*() {
         const token = yield* pageToken
         const registry = yield* Registry.Registry
@@ -82,6 +85,7 @@ describe("Inspector", () => {
         const { payload: snapshot } = yield* socket.next(ack)
         const services = snapshot.services.map((s: any) => `${s.name}:${s.status}`)
         assert.includeMembers(services, ["slow:running", "ticks:running"])
+        assert.strictEqual(snapshot.services.find((s: any) => s.name === "ticks").listeners, 1)
         assert.deepInclude(snapshot.watchers.map((w: any) => [w.name, w.mode, w.status]), ["ticks", "poll", "running"])
         assert.strictEqual(snapshot.queues[0].name, "slow")
         assert.isAtLeast(snapshot.sockets.sessions.length, 1)

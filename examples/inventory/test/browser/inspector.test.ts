@@ -1,6 +1,7 @@
 /**
  * The inspector in a real browser (Chromium, headless), on the example app:
- * every service is listed running, and a stock report's progress bar moves.
+ * every service is listed running, a stock report's progress bar moves, and
+ * another report's cancel button cancels it.
  * Screenshot: `examples/inventory/.screenshots/inspector.png`.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -10,7 +11,7 @@ import { browser, freePort, page, screenshot, serve } from "./browser.ts"
 const progress = (job: string) => `[data-queue="reports"] tr[data-job="${job}"] [role="progressbar"]`
 
 describe("the inspector in Chromium", () => {
-  it.live("the inspector shows the example app's services and a queue job's progress moving", () =>
+  it.live("the inspector shows the example app's services and a queue job's progress moving (and cancels one)", () =>
     Effect.gen(function*() {
       const server = yield* Effect.acquireRelease(Effect.flatMap(freePort, serve), (s) => s.stop)
       const context = yield* browser
@@ -39,6 +40,14 @@ describe("the inspector in Chromium", () => {
       assert.isAbove(later, partway)
       yield* Effect.promise(() => tab.waitForSelector(`[data-queue="reports"] tr[data-job="${id}"] .badge.completed`))
       yield* screenshot(tab, "inspector-done")
+      // The cancel button of a running job cancels it.
+      const second = yield* Effect.promise(() =>
+        fetch(`${server.url}/api/reports`, { method: "POST" }).then((res) => res.json() as Promise<{ readonly id: string }>)
+      )
+      yield* Effect.promise(async () => {
+        await tab.click(`[data-queue="reports"] tr[data-job="${second.id}"] button`)
+        await tab.waitForSelector(`[data-queue="reports"] tr[data-job="${second.id}"] .badge.cancelled`)
+      })
       assert.deepStrictEqual(errors, [], "no console errors")
     }).pipe(Effect.scoped), 60_000)
 })

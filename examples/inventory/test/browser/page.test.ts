@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { browser, freePort, page, screenshot, serve } from "./browser.ts"
 
 describe("the example page in Chromium", () => {
-  it.live("the example page adds an item and a second page sees it live", () =>
+  it.live("the example page adds an item and a second page sees it live (and a removal too)", () =>
     Effect.gen(function*() {
       const server = yield* Effect.acquireRelease(Effect.flatMap(freePort, serve), (s) => s.stop)
       const context = yield* browser
@@ -39,6 +39,12 @@ describe("the example page in Chromium", () => {
       assert.include(yield* Effect.promise(() => first.page.textContent("#error-quantity")), "quantity")
       assert.include(yield* Effect.promise(() => first.page.textContent("#error-name")), "name")
       yield* screenshot(first.page, "page-invalid")
+      // Removed on one page, gone from the other.
+      yield* Effect.promise(async () => {
+        await second.page.click(`#items tr:has-text("hex bolt") button.remove`)
+        await first.page.waitForSelector(`#items tr:has-text("hex bolt")`, { state: "detached", timeout: 5_000 })
+      })
+      assert.include(yield* Effect.promise(() => second.page.textContent("#feedback")), "Removed hex bolt")
       assert.deepStrictEqual([...first.errors, ...second.errors], [], "no console errors")
     }).pipe(Effect.scoped), 60_000)
 

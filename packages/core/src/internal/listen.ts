@@ -7,6 +7,7 @@
  */
 import { Effect, type Scope, Stream } from "effect"
 import { catchFailure } from "./failure.ts"
+import { forkCounted } from "./service.ts"
 
 export interface ListenOptions {
   /** Also run the handler at once with the current value. */
@@ -39,6 +40,6 @@ export const forEachScoped = <A, X, R>(
     return from()
   })
   return Effect.asVoid(
-    Effect.forkScoped(until === undefined ? run : Effect.raceFirst(run, until), { startImmediately: true })
+    forkCounted("listeners", { startImmediately: true })(until === undefined ? run : Effect.raceFirst(run, until))
   )
 }

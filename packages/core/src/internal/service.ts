@@ -19,6 +19,7 @@ export class ServiceRecord implements Managed {
   stoppedAt: number | undefined = undefined
   fibers = 0
   timers = 0
+  listeners = 0
   readonly probes: Array<Effect.Effect<unknown, unknown>> = []
   constructor(name: string) {
     this.name = name
@@ -36,6 +37,7 @@ export class ServiceRecord implements Managed {
         uptimeMs,
         fibers: this.fibers,
         timers: this.timers,
+        listeners: this.listeners,
         ...(exits.length === 0 ? {} : { details: exits.map((exit) => (Exit.isSuccess(exit) ? exit.value : undefined)) }),
         ...(failure === undefined ? {} : { error: Cause.pretty(failure.cause) })
       }
@@ -57,10 +59,10 @@ export const withCurrentService = <A, E, R>(f: (record: ServiceRecord | undefine
  * `fibers` or `timers` from the fork until the fiber ends (however it ends, even
  * interrupted before it ran).
  */
-export const forkCounted = (kind: "fibers" | "timers") =>
+export const forkCounted = (kind: "fibers" | "timers" | "listeners", options?: { readonly startImmediately?: boolean | undefined }) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Fiber.Fiber<A, E>, never, Scope.Scope | R> =>
   withCurrentService((record) =>
-    Effect.map(Effect.forkScoped(effect), (fiber) => {
+    Effect.map(Effect.forkScoped(effect, options), (fiber) => {
       if (record !== undefined) {
         record[kind]++
         fiber.addObserver(() => void record[kind]--)

@@ -87,6 +87,7 @@ export const snapshot = (observer: Observer) =>
         uptimeMs: s.uptimeMs,
         fibers: s.fibers,
         timers: s.timers,
+        listeners: s.listeners,
         details: s.details === undefined ? undefined : preview(s.details.length === 1 ? s.details[0] : s.details),
         error: s.error,
         optional: s.optional === true
