@@ -29,7 +29,7 @@ import { ItemsController } from "../examples/inventory/src/ItemsController.ts"
 import { type Case, perSecond, runCase, table } from "./harness.ts"
 
 const ADDS = Number(process.env["BENCH_EXAMPLE_ADDS"] ?? 2_000)
-const WINDOW = 32
+const WINDOW = Number(process.env["BENCH_EXAMPLE_WINDOW"] ?? 32)
 
 /** A data directory whose SQLite store holds `count` items, one row each. */
 const seeded = (count: number): string => {

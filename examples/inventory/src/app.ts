@@ -10,7 +10,7 @@
  * - the page at `/` and the client module it imports.
  */
 import { NodeServices } from "@effect/platform-node"
-import { ClientModule, Persistence } from "@specter-runtime/server"
+import { type App, ClientModule, Persistence } from "@specter-runtime/server"
 import { Layer } from "effect"
 import { HttpStaticServer } from "effect/http"
 import { fileURLToPath } from "node:url"
@@ -40,3 +40,12 @@ export const makeApp = (load: typeof LoadLive = LoadLive) =>
 
 /** The application as `npm start` runs it. */
 export const AppLive = makeApp()
+
+/**
+ * How the application is served: the inspector at `/_specter`, Prometheus metrics at
+ * `/metrics`, OpenAPI at `/openapi.json` with its docs page at `/docs`.
+ */
+export const options: App.Options = {
+  inspector: true,
+  observability: { metrics: true, openApi: { title: "Inventory", version: "0.1.0" } }
+}

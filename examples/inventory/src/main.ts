@@ -3,6 +3,6 @@
  * `/_specter`.
  */
 import { App } from "@specter-runtime/server"
-import { AppLive } from "./app.ts"
+import { AppLive, options } from "./app.ts"
 
-App.run(AppLive, { inspector: true })
+App.run(AppLive, options)

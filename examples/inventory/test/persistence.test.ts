@@ -34,6 +34,18 @@ const storedKeys = (directory: string) => {
   }
 }
 
+/**
+ * The list of items, once the inventory answers: "Listening" can come before the
+ * routes are served (the inventory loads, or migrates, while the server starts).
+ */
+const listItems = (port: number) =>
+  request(port, "/api/items").pipe(
+    Effect.filterOrFail((r) => r.status === 200),
+    Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 }),
+    Effect.orDie,
+    Effect.map((r) => r.body.items)
+  )
+
 const postItem = (port: number, body: object) =>
   request(port, "/api/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
 
@@ -42,6 +54,7 @@ describe("persistence", () => {
     Effect.gen(function*() {
       const directory = yield* temporaryDirectory
       const first = yield* MainProcess.start({ SPECTER_DATA_DIR: directory })
+      yield* listItems(first.port)
       const posted = yield* Effect.forEach(["a", "b", "c"], (name) => postItem(first.port, { name, quantity: 1 }))
       assert.deepStrictEqual(posted.map((p) => p.status), [201, 201, 201])
       const deleted = yield* Effect.promise(() => fetch(`http://127.0.0.1:${first.port}/api/items/${posted[1]!.body.id}`, { method: "DELETE" }))
@@ -51,11 +64,10 @@ describe("persistence", () => {
 
       assert.deepStrictEqual(storedKeys(directory), [posted[0]!, posted[2]!].map((p) => `items/${p.body.id}`).sort())
       const second = yield* MainProcess.start({ SPECTER_DATA_DIR: directory })
-      const listed = yield* request(second.port, "/api/items")
-      assert.deepStrictEqual(listed.body.items, [posted[0]!.body, posted[2]!.body], JSON.stringify(listed))
+      assert.deepStrictEqual(yield* listItems(second.port), [posted[0]!.body, posted[2]!.body])
       second.child.kill("SIGTERM")
       yield* second.exited
-    }).pipe(Effect.scoped), 40_000)
+    }).pipe(Effect.scoped), 60_000)
 
   it.live("an inventory stored whole by an earlier version is migrated to one row per item on start, with a log", () =>
     Effect.gen(function*() {
@@ -71,15 +83,10 @@ describe("persistence", () => {
       db.close()
 
       const server = yield* MainProcess.start({ SPECTER_DATA_DIR: directory })
-      // The migration runs while the inventory starts: "Listening" can come before its routes are served.
-      const listed = yield* request(server.port, "/api/items").pipe(
-        Effect.filterOrFail((r) => r.status === 200),
-        Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 100 })
-      )
-      assert.deepStrictEqual(listed.body.items, old)
+      assert.deepStrictEqual(yield* listItems(server.port), old)
       assert.include(server.log(), "migrated 2 entries")
       server.child.kill("SIGTERM")
       yield* server.exited
       assert.deepStrictEqual(storedKeys(directory), ["items/i1", "items/i2"])
-    }).pipe(Effect.scoped), 40_000)
+    }).pipe(Effect.scoped), 60_000)
 })

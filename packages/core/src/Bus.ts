@@ -29,6 +29,7 @@ import { Cause, Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } fr
 import { catchFailure } from "./internal/failure.ts"
 import { forkCounted } from "./internal/service.ts"
 import * as internal from "./internal/bus.ts"
+import { listenerSpans } from "./internal/metrics.ts"
 
 const EventTypeId = "~@specter-runtime/core/Bus/Event" as const
 
@@ -195,8 +196,8 @@ export class Bus extends Context.Service<Bus, {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.scope, (scope) => {
-  const topics = new internal.Topics(scope)
+export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.context<Scope.Scope>(), (context) => {
+  const topics = new internal.Topics(context)
   let bridge: Bridge | undefined
   const forward = (event: Event<any>, payload: unknown) => {
     if (bridge === undefined || event.schema === undefined) return
@@ -394,7 +395,8 @@ export const listen = <A, X, R>(
   handler: (payload: A) => Effect.Effect<void, X, R>,
   options?: ListenOptions
 ): Effect.Effect<void, never, Bus | Scope.Scope | R> =>
-  Effect.flatMap(subscribe(event), (stream) => forkListener(consume(event, stream, handler, options)))
+  Effect.flatMap(listenerSpans(event.name, options?.label, handler), (handle) =>
+    Effect.flatMap(subscribe(event), (stream) => forkListener(consume(event, stream, handle, options))))
 
 /**
  * `listen` with a plain function: the cheapest listener, for synchronous work (a

@@ -27,6 +27,7 @@ import { type HttpRouter, type HttpServer } from "effect/http"
 import * as Health from "./Health.ts"
 import * as Inspector from "./Inspector.ts"
 import * as internal from "./internal/app.ts"
+import type * as observability from "./internal/observability.ts"
 import type { SocketIngress } from "./SocketIngress.ts"
 import type * as SocketServer from "./SocketServer.ts"
 
@@ -80,8 +81,25 @@ export type SocketOptions = SocketServer.Options & {
 }
 
 /**
+ * What the application shows of itself: `metrics` serves `GET /metrics` in the
+ * Prometheus format (`true`, or `Metrics.Options`); `openApi` serves
+ * `GET /openapi.json` and a docs page at `/docs` (`true`, or `OpenApi.Options`);
+ * `otlp` exports traces, metrics and logs when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+ * set (on by default; `false` turns it off, `Telemetry.Options` sets the
+ * endpoint). Metrics are recorded either way; spans only with an exporter.
+ *
+ * @example
+ * App.run(AppLive, { observability: { metrics: true, openApi: { title: "Inventory" } } })
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ObservabilityOptions = observability.Options
+
+/**
  * How the application is served: `http` (see `HttpOptions`) and `sockets` (see
- * `SocketOptions`). Everything has a default. `inspector` serves the live
+ * `SocketOptions`) and `observability` (see `ObservabilityOptions`). Everything
+ * has a default. `inspector` serves the live
  * inspector page (`true`, or its `Inspector.Options`); default off. It is
  * protected by `sockets.authorize` unless its own options give another hook.
  *
@@ -101,6 +119,7 @@ export type SocketOptions = SocketServer.Options & {
 export interface Options {
   readonly http?: HttpOptions | undefined
   readonly sockets?: SocketOptions | undefined
+  readonly observability?: ObservabilityOptions | undefined
   readonly inspector?: boolean | Inspector.Options | undefined
 }
 
@@ -163,6 +182,7 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
               Layer.effectDiscard(Effect.fail(internal.portInUse(error) ? new StartupError({ message: `port ${settings.port} is already in use` }) : error)))
           )
         ),
+        Layer.provide(internal.telemetry(options.observability)),
         Layer.provide(settings.json ? Logger.layer([Logger.consoleJson]) : Layer.empty)
       ) as Layer.Layer<Specter.Runtime | SocketServer.SocketServer | SocketIngress | Health.Readiness | HttpServer.HttpServer, E | StartupError>
     }

@@ -43,6 +43,7 @@
  */
 import type { Effect, Schema } from "effect"
 import { type Headers, HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import * as openapi from "./internal/openapi.ts"
 import * as internal from "./internal/route.ts"
 import * as response from "./internal/response.ts"
 
@@ -65,6 +66,8 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
  * - `errorMessage`: the `error` of the 500 answer to a failure that does not
  *   answer for itself (default, and for `""`, "internal server error"); what
  *   failed is logged, never sent.
+ * - `response`: the Schema of the answer's body, for the OpenAPI document only
+ *   (`OpenApi`); the answer is not checked against it.
  *
  * @since 0.1.0
  * @category models
@@ -76,6 +79,7 @@ export interface Options {
   readonly status?: number | undefined
   readonly headers?: Headers.Input | undefined
   readonly errorMessage?: string | undefined
+  readonly response?: Schema.Top | undefined
 }
 
 type Decoded<S, Default> = S extends Schema.Top ? S["Type"] : Default
@@ -140,7 +144,7 @@ export const make = <const O extends Options, A, E, R>(
   options: O,
   handler: (input: Input<O>) => Effect.Effect<A, E, R>
 ): Route<Exclude<R | Services<O["body"]> | Services<O["params"]> | Services<O["query"]>, HttpRouter.Provided>> =>
-  HttpRouter.route(method, path, internal.make(options, handler)) as any
+  openapi.describe(HttpRouter.route(method, path, internal.make(options, handler)), options) as any
 
 type Overloaded = {
   <A, E, R>(path: `/${string}`, handler: (input: Input<{}>) => Effect.Effect<A, E, R>): Route<Exclude<R, HttpRouter.Provided>>

@@ -28,6 +28,7 @@ import { Bus } from "@specter-runtime/core"
 import { SocketProtocol } from "@specter-runtime/protocol"
 import { Context, Data, Effect, FiberSet, Layer, Schedule, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { socketMeter } from "./internal/metrics.ts"
 import * as internal from "./internal/socketServer.ts"
 import * as Ingress from "./SocketIngress.ts"
 import { SocketIngress } from "./SocketIngress.ts"
@@ -246,7 +247,7 @@ export const make = (options: Options = {}): Effect.Effect<SocketServer["Service
     const run = yield* FiberSet.makeRuntime<never, void, never>()
     const settings = settingsOf(options)
     const hub = new internal.Hub(settings, yield* SocketIngress, (effect) => run(effect), (sid, isConnected) =>
-      (isConnected ? connected : disconnected).emit({ sid }))
+      (isConnected ? connected : disconnected).emit({ sid }), yield* socketMeter)
     yield* Effect.forkScoped(Effect.repeat(Effect.sync(() => hub.beat()), Schedule.spaced(settings.pingIntervalMs)))
     yield* Effect.addFinalizer(() => Effect.sync(() => hub.wss.close()))
     return SocketServer.of({

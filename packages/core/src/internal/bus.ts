@@ -14,7 +14,8 @@
  *
  * @internal
  */
-import { Cause, Effect, PubSub, Schema, Scope, Stream } from "effect"
+import { Cause, Context, Effect, PubSub, Schema, Scope, Stream } from "effect"
+import { observeTopic } from "./metrics.ts"
 
 /** One `emitAndWait` delivery: resolved once every subscription it was published to has settled. */
 export class Acknowledged {
@@ -139,8 +140,10 @@ export const DEFAULT_CAPACITY = 4096
 export class Topics {
   private readonly table = new Map<string, Topic>()
   private readonly scope: Scope.Scope
-  constructor(scope: Scope.Scope) {
-    this.scope = scope
+  private readonly context: Context.Context<never>
+  constructor(context: Context.Context<Scope.Scope>) {
+    this.scope = Context.get(context, Scope.Scope)
+    this.context = context as Context.Context<never>
   }
 
   get(name: string): Topic | undefined {
@@ -155,6 +158,7 @@ export class Topics {
       Effect.runSync(Scope.addFinalizer(this.scope, PubSub.shutdown(pubsub)))
       topic = new Topic(name, pubsub)
       this.table.set(name, topic)
+      observeTopic(topic, this.context, this.scope)
     }
     if (schema !== undefined && topic.codec === undefined) topic.codec = codec(schema)
     return topic

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Effect, type Fiber } from "effect"
+import { Effect, type Fiber, type Tracer } from "effect"
 import type { Job, JobContext, JobState } from "../QueueService.ts"
 
 /**
@@ -29,6 +29,8 @@ export class JobEntry<A> implements JobContext {
   /** Set once a cancel (or the drain at stop) decided the job's end. */
   cancelled = false
   cancelReason: string | undefined = undefined
+  /** The span that enqueued the job, when spans are exported (its span links to it). */
+  cause: Tracer.AnySpan | undefined = undefined
   /** The worker fiber running the job, while it runs. */
   worker: Fiber.Fiber<unknown, unknown> | undefined = undefined
   private record: Job<A> | undefined = undefined

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { type Clock, Deferred, Effect, type Fiber, type Latch, Option, Queue, type Semaphore } from "effect"
+import { type Clock, Deferred, Effect, type Fiber, type Latch, Option, Queue, type Semaphore, type Tracer } from "effect"
 import type * as Bus from "../Bus.ts"
 import type * as QS from "../QueueService.ts"
 import { JobEntry } from "./job.ts"
@@ -25,6 +25,8 @@ export interface JobBookConfig<A> {
   readonly dirty: Latch.Latch
   readonly stopping: Deferred.Deferred<void>
   readonly updated: Option.Option<Bus.Publisher<QS.Job<A>>>
+  /** Records a job's run time (ms) when it ends after starting (the run-time metric). */
+  readonly timed?: ((millis: number, outcome: "completed" | "failed" | "cancelled") => void) | undefined
 }
 
 export class JobBook<A> {
@@ -44,6 +46,7 @@ export class JobBook<A> {
   idle: Deferred.Deferred<void> | undefined = undefined
   private readonly clock: Clock.Clock
   private readonly updated: Bus.Publisher<QS.Job<A>> | undefined
+  private readonly timed: JobBookConfig<A>["timed"]
   private readonly keep: number
   private readonly history: Array<JobEntry<A> | undefined>
   private historyNext = 0
@@ -60,6 +63,7 @@ export class JobBook<A> {
     this.dirty = config.dirty
     this.stopping = config.stopping
     this.updated = Option.getOrUndefined(config.updated)
+    this.timed = config.timed
     this.keep = config.history
     this.history = new Array(config.history)
   }
@@ -68,9 +72,10 @@ export class JobBook<A> {
     return { workers: this.workers, ...this.counts }
   }
 
-  /** Queues a new job for `item`; returns its id. */
-  offer(item: A): string {
+  /** Queues a new job for `item` (enqueued in span `cause`); returns its id. */
+  offer(item: A, cause?: Tracer.AnySpan): string {
     const entry = new JobEntry(++this.next, this.name, item, this.clock.currentTimeMillisUnsafe(), this.changed)
+    entry.cause = cause
     this.active.add(entry)
     this.counts.queued++
     Queue.offerUnsafe(this.queue, entry)
@@ -105,7 +110,10 @@ export class JobBook<A> {
     if (state === "completed") entry.percent = 100
     entry.worker = undefined
     if (from === "queued") this.counts.queued--
-    else this.counts.running--
+    else {
+      this.counts.running--
+      this.timed?.(now - entry.startedAt!, state)
+    }
     if (state === "completed") this.counts.completed++
     else if (state === "failed") this.counts.failed++
     else this.counts.cancelled++

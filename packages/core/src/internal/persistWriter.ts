@@ -15,6 +15,7 @@
 import { Deferred, Effect, type Scope, Semaphore } from "effect"
 import type { KeyValueStore } from "effect/persistence"
 import type { PersistenceError } from "../Persistence.ts"
+import { commitTimer } from "./metrics.ts"
 
 export type Ack = Deferred.Deferred<void, PersistenceError>
 
@@ -43,7 +44,10 @@ export class Writer {
     this.owner = owner
     this.failure = failure
     this.scope = scope
+    this.timed = commitTimer(owner)
   }
+
+  private readonly timed: ReturnType<typeof commitTimer>
 
   readonly record = (writes: Writes): Ack => {
     for (const [key, value] of writes) this.pending.set(key, value)
@@ -67,6 +71,7 @@ export class Writer {
     this.pending = new Map()
     this.next = Deferred.makeUnsafe()
     return Effect.forEach(writes, ([key, value]) => this.writeOne(key, value), { concurrency: "unbounded", discard: true }).pipe(
+      this.timed(writes.size),
       Effect.exit,
       Effect.flatMap((exit) => {
         // Keep what failed for the next write (or the final flush), unless a newer value replaced it.

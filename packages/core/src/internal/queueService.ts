@@ -24,6 +24,7 @@ import { ServiceNotRunning } from "../ServiceError.ts"
 import { validate } from "../Validation.ts"
 import { JobEntry } from "./job.ts"
 import { JobBook } from "./jobBook.ts"
+import { causeOf, isTraced, jobSpans, queueRunningOf, queueTimer } from "./metrics.ts"
 
 const DEFAULT_DRAIN = Duration.seconds(10)
 
@@ -44,6 +45,7 @@ export interface Metrics {
 /** Publishes the counts to `state` and the metrics whenever `dirty` opens; one update per burst. */
 const flusher = <A>(book: JobBook<A>, state: SubscriptionRef.SubscriptionRef<QS.QueueState>, metrics: Metrics) => {
   const queued = Metric.withAttributes(metrics.queued, { queue: book.name })
+  const running = queueRunningOf(book.name)
   const finished = (outcome: string) => Metric.withAttributes(metrics.finished, { queue: book.name, outcome })
   let last = book.stats()
   const flush = Effect.suspend(() => {
@@ -55,6 +57,7 @@ const flusher = <A>(book: JobBook<A>, state: SubscriptionRef.SubscriptionRef<QS.
     return Effect.all([
       SubscriptionRef.set(state, now),
       Metric.update(queued, now.queued),
+      Metric.update(running, now.running),
       delta("completed"),
       delta("failed"),
       delta("cancelled")
@@ -179,14 +182,15 @@ const notRunning = (book: JobBook<any>) =>
     Effect.fail(new ServiceNotRunning({ service: book.name, status: book.stopped ? "stopped" : "stopping", operation: "enqueue" }))
   )
 
-const enqueueWith = <A>(book: JobBook<A>) =>
+const enqueueWith = <A>(book: JobBook<A>, traced: boolean) =>
 (item: A, options?: { readonly timeout?: Duration.Input | undefined }): Effect.Effect<string, QueueFull | ServiceNotRunning> =>
-  Effect.suspend(() => {
+  Effect.withFiber(({ context }) => {
     if (!book.accepting) return notRunning(book)
+    const cause = traced ? causeOf(context) : undefined
     const places = book.places
-    if (places === undefined) return Exit.succeed(book.offer(item))
+    if (places === undefined) return Exit.succeed(book.offer(item, cause))
     const admit = (taken: boolean) =>
-      taken ? Effect.succeed(book.offer(item)) : Effect.fail(new QueueFull({ queue: book.name, capacity: book.capacity }))
+      taken ? Effect.succeed(book.offer(item, cause)) : Effect.fail(new QueueFull({ queue: book.name, capacity: book.capacity }))
     if (options?.timeout === undefined) return Effect.flatMap(places.takeIfAvailable(1), admit)
     const wait = Effect.raceFirst(Effect.as(places.take(1), true), Effect.andThen(Deferred.await(book.stopping), notRunning(book)))
     return Effect.flatMap(Effect.timeoutOption(wait, options.timeout), (taken) => admit(Option.getOrElse(taken, () => false)))
@@ -225,7 +229,8 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
       clock: yield* Clock.Clock,
       dirty: yield* Latch.make(false),
       stopping: yield* Deferred.make<void>(),
-      updated: Option.map(bus, (bus) => bus.publisher(jobUpdated<A>(name)))
+      updated: Option.map(bus, (bus) => bus.publisher(jobUpdated<A>(name))),
+      timed: queueTimer(name, yield* Effect.context())
     })
     // Added first, so it runs last, once the queue has stopped.
     yield* Effect.addFinalizer(() => Effect.sync(() => void (book.stopped = true)))
@@ -237,7 +242,8 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
     // What the handler and the item Schema need, for workers forked later and submits.
     const services = yield* Effect.context<R | S["DecodingServices"]>()
     const scope = yield* Effect.scope
-    const handle = withRetry(book, options)
+    const traced = isTraced(services)
+    const handle = jobSpans(name, withRetry(book, options), traced)
     let spawned = 0
     const respawn = (): Effect.Effect<void> =>
       Effect.asVoid(Effect.forkIn(Effect.provideContext(worker(book, handle, respawn, ++spawned), services), scope))
@@ -246,7 +252,7 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
     const drainTimeout = options.drainTimeout === undefined ? DEFAULT_DRAIN : Duration.fromInputUnsafe(options.drainTimeout)
     yield* Effect.addFinalizer(() => drain(book, drainTimeout))
 
-    const enqueue = enqueueWith(book)
+    const enqueue = enqueueWith(book, traced)
     const queue = {
       name,
       updated: jobUpdated<A>(name),

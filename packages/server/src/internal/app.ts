@@ -14,6 +14,10 @@ import * as Health from "../Health.ts"
 import * as SocketServer from "../SocketServer.ts"
 import { recover } from "./failure.ts"
 import { type Drain, shutdown } from "./shutdown.ts"
+import { httpMeter, routeRecorder } from "./metrics.ts"
+import * as observability from "./observability.ts"
+
+export const telemetry = observability.telemetry
 
 const MiB = 1024 * 1024
 
@@ -162,11 +166,13 @@ export const assemble = <ROut, E>(
   const infrastructure = Layer.mergeAll(
     Health.routes(),
     SocketServer.route(options.sockets?.path ?? "/ws"),
-    errorEnvelope(drain)
+    errorEnvelope(drain),
+    observability.metricsRoute(options.observability),
+    routeRecorder
   ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
   const quiet = options.http?.logRequests !== true
   const serving = Layer.unwrap(HttpRouter.HttpRouter.use((router) => {
-    const handler = router.asHttpEffect()
+    const handler = httpMeter(router.asHttpEffect())
     // The listen address is always logged; each request only with `logRequests`.
     return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
   })).pipe(
@@ -176,6 +182,7 @@ export const assemble = <ROut, E>(
   const served = serving.pipe(Layer.provideMerge(infrastructure))
   return shutdown(server, drain, settings.shutdownTimeout).pipe(
     Layer.provideMerge(Health.markReady),
+    Layer.provideMerge(observability.openApiRoutes(options.observability)),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),
     // Built before the application, so it sees every service, watcher and process start.
     Layer.provideMerge(inspector as Layer.Layer<never, never, never>),

@@ -18,6 +18,7 @@
 import { Answer } from "@specter-runtime/core"
 import { Cause, Data, Effect, type Scope } from "effect"
 import { FindMyWay, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import * as openapi from "./openapi.ts"
 import { answerFailure } from "./response.ts"
 
 /** A handler as the table keeps it: complete, answering its own failures. */
@@ -156,6 +157,7 @@ export const add = (
       const live: Live = { route, handler: wrap === undefined ? handler : wrap(handler) }
       slot.live = live
       mine.push([slot, live])
+      yield* openapi.serve(router, route, path)
     }
   })
 

@@ -20,12 +20,14 @@ import { SocketProtocol } from "@specter-runtime/protocol"
 import { Deferred, Effect, type Fiber, Result } from "effect"
 import type { Dispatch, SocketIngress } from "../SocketIngress.ts"
 import type { Session } from "../SocketSession.ts"
+import { eventSpan, type SocketMeter } from "./metrics.ts"
 import { unknownEventError } from "./socketIngress.ts"
 import type { EmitFrame, SessionImpl } from "./socketSession.ts"
 
 /** What the frame handler needs from its server. */
 export interface FrameHost {
   readonly ingress: SocketIngress["Service"]
+  readonly meter: SocketMeter
   /** Forks `effect` into the server's scope (interrupted when the server stops). */
   readonly run: (effect: Effect.Effect<void>) => Fiber.Fiber<void>
   readonly maxInFlight: number
@@ -100,8 +102,11 @@ const inLane = (session: SessionImpl, event: string, effect: Effect.Effect<void>
 /** Runs `frame` now; when it ends, the next waiting emit of the session takes its slot. */
 const start = (host: FrameHost, session: SessionImpl, frame: EmitFrame): void => {
   session.inFlight++
-  const answer = Effect.flatMap(host.ingress.dispatch(frame.event, frame.payload, { session }), (d) => reply(session, frame, d))
-  const work = host.ingress.isOrdered(frame.event) ? inLane(session, frame.event, answer) : answer
+  const answer = Effect.flatMap(host.ingress.dispatch(frame.event, frame.payload, { session }), (d) => {
+    host.meter.answered(frame.id !== undefined, d._tag === "Ok" ? undefined : d._tag === "Failed" ? d.error.code : unknownEventError(frame.event).code)
+    return reply(session, frame, d)
+  })
+  const work = eventSpan(frame.event, session, host.ingress.isOrdered(frame.event) ? inLane(session, frame.event, answer) : answer)
   host.run(Effect.ensuring(work, Effect.sync(() => finished(host, session))))
 }
 
@@ -156,15 +161,21 @@ const topic = (host: FrameHost, session: SessionImpl, frame: SocketProtocol.Clie
 /** Handles one frame of `session`, as `ws` delivered it. */
 export const onFrame = (host: FrameHost, session: SessionImpl, data: Buffer, isBinary: boolean): void => {
   if (!session.open) return
+  host.meter.frameIn()
   if (!admit(host, session, Date.now())) {
+    host.meter.answered(false, "rate_limited")
     session.write(rateLimited)
     return
   }
   // A binary frame is refused on its own; `ws` decodes every text frame whole, so nothing carries over.
-  if (isBinary) return void session.write(binaryRefused)
+  if (isBinary) {
+    host.meter.answered(false, "bad_frame")
+    return void session.write(binaryRefused)
+  }
   const decoded = SocketProtocol.decode(data.toString("utf8"))
   if (Result.isFailure(decoded)) {
     const { code, id, message } = decoded.failure
+    host.meter.answered(id !== undefined, code)
     return void session.sendNow(SocketProtocol.failed(id, { code, message }))
   }
   const frame = decoded.success

@@ -9,7 +9,7 @@
  * @internal
  */
 import { SocketProtocol } from "@specter-runtime/protocol"
-import { Effect, type Fiber, Metric } from "effect"
+import { Effect, type Fiber, Metric, type Tracer } from "effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -17,6 +17,7 @@ import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 import type { SocketIngress } from "../SocketIngress.ts"
 import type { Session } from "../SocketSession.ts"
+import { causeOf, type SocketMeter } from "./metrics.ts"
 import { type FrameHost, onFrame } from "./socketFrames.ts"
 import { encodeOrThrow, type SessionHost, SessionImpl, Topics } from "./socketSession.ts"
 import { asksForWebSocket, handOver, originAllowed, refuse } from "./socketUpgrade.ts"
@@ -70,13 +71,16 @@ export class Hub implements SessionHost, FrameHost {
   readonly ingress: SocketIngress["Service"]
   readonly run: (effect: Effect.Effect<void>) => Fiber.Fiber<void>
   private readonly announce: (sid: string, connected: boolean) => void
+  readonly meter: SocketMeter
 
   constructor(
     settings: Settings,
     ingress: SocketIngress["Service"],
     run: (effect: Effect.Effect<void>) => Fiber.Fiber<void>,
-    announce: (sid: string, connected: boolean) => void
+    announce: (sid: string, connected: boolean) => void,
+    meter: SocketMeter
   ) {
+    this.meter = meter
     this.settings = settings
     this.ingress = ingress
     this.run = run
@@ -98,30 +102,33 @@ export class Hub implements SessionHost, FrameHost {
 
   /** Answers an upgrade request: 426, 403, 503, the `authorize` refusal, or the 101 of a new session. */
   upgrade(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    return Effect.suspend(() => {
+    return Effect.withFiber((fiber) => {
+      const connection = causeOf(fiber)
       const message = NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage
       if (!asksForWebSocket(message)) return Effect.succeed(refuse(426, "expected a WebSocket upgrade", { upgrade: "websocket" }))
       if (!originAllowed(message, this.settings.allowedOrigins)) return Effect.succeed(refuse(403, "origin not allowed"))
       if (this.closing) return Effect.succeed(refuse(503, "server shutting down"))
       if (this.sessions.size >= this.settings.maxConnections) return Effect.succeed(refuse(503, "too many connections"))
       const authorize = this.settings.authorize
-      if (authorize === undefined) return Effect.succeed(this.accept(request, message, undefined))
+      if (authorize === undefined) return Effect.succeed(this.accept(request, message, undefined, connection))
       return Effect.match(authorize(request), {
         onFailure: (refusal) => refuse(refusal.status, refusal.message),
-        onSuccess: (data) => this.accept(request, message, data)
+        onSuccess: (data) => this.accept(request, message, data, connection)
       })
     })
   }
 
-  private accept(request: HttpServerRequest.HttpServerRequest, message: IncomingMessage, data: unknown) {
+  private accept(request: HttpServerRequest.HttpServerRequest, message: IncomingMessage, data: unknown, connection: Tracer.AnySpan | undefined) {
     const response = NodeHttpServerRequest.toServerResponse(request) as ServerResponse
-    handOver(message, response, this.wss, (ws, socket) => this.open(ws, socket, data))
+    handOver(message, response, this.wss, (ws, socket) => this.open(ws, socket, data, connection))
     return refuse(101, "switching protocols")
   }
 
-  private open(ws: Tagged, socket: Duplex, data: unknown): void {
+  private open(ws: Tagged, socket: Duplex, data: unknown, connection: Tracer.AnySpan | undefined): void {
     if (this.closing) return void ws.terminate()
     const session = new SessionImpl(this, ws, socket, data, this.frameBurst, Date.now())
+    session.connection = connection
+    this.meter.sessionOpened()
     ws[SESSION] = session
     this.sessions.set(session.sid, session)
     ws.on("message", onMessage)
@@ -132,10 +139,11 @@ export class Hub implements SessionHost, FrameHost {
   }
 
   /** Removes the session from every table (once) and announces it. */
-  retire(session: SessionImpl): void {
+  retire(session: SessionImpl, code = 1006): void {
     session.open = false
     session.waiting = undefined
     if (!this.sessions.delete(session.sid)) return
+    this.meter.sessionClosed(code)
     this.topics.leaveAll(session)
     this.announce(session.sid, false)
     if (this.sessions.size === 0 && this.emptied.length > 0) {
@@ -224,9 +232,9 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   if (session !== undefined) onFrame(session.host as Hub, session, data, isBinary)
 }
 
-function onClose(this: WebSocket): void {
+function onClose(this: WebSocket, code: number): void {
   const session = sessionOf(this)
-  if (session !== undefined) (session.host as Hub).retire(session)
+  if (session !== undefined) (session.host as Hub).retire(session, code)
 }
 
 function onPong(this: WebSocket): void {

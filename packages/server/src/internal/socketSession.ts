@@ -11,11 +11,12 @@
  * @internal
  */
 import { SocketProtocol } from "@specter-runtime/protocol"
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, type Tracer } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Duplex } from "node:stream"
 import type { WebSocket } from "ws"
 import type { Session } from "../SocketSession.ts"
+import type { SocketMeter } from "./metrics.ts"
 
 const OPEN = 1
 
@@ -37,6 +38,7 @@ export const encodeOrThrow = (frame: SocketProtocol.ServerFrame): string => {
 /** What a session needs from its server: limits, the topic table, and what to do with a slow reader. */
 export interface SessionHost {
   readonly maxBufferedBytes: number
+  readonly meter: SocketMeter
   readonly topics: Topics
   readonly overflow: (session: SessionImpl) => void
 }
@@ -103,6 +105,8 @@ export class SessionImpl implements Session {
   waiting: Array<EmitFrame> | undefined = undefined
   /** Per ordered event, the frame the next one of that event waits for (created on first use). */
   lanes: Map<string, Deferred.Deferred<void>> | undefined = undefined
+  /** The span of the upgrade request, when spans are exported: each event's span links to it. */
+  connection: Tracer.AnySpan | undefined = undefined
 
   /** Whether this turn's writes are being gathered into one write to the connection. */
   corked = false
@@ -146,6 +150,7 @@ export class SessionImpl implements Session {
       process.nextTick(uncork, this)
     }
     ws.send(data, TEXT)
+    this.host.meter.framesSent(1)
     return true
   }
 
