@@ -4,9 +4,14 @@
  * fibers (a job counts once a worker has finished it). Beside it, the reference row
  * that keeps the QueueService's jobs on their workers: the bare Queue with a fiber
  * per job in a `FiberMap` keyed by job, which is what cancel-by-key would cost.
+ *
+ * And `Field.validate` of the load bench's item body (a string quantity coerced,
+ * two defaults filled in) against `Schema.decodeUnknownEffect` of the equivalent
+ * `Schema.Struct` (the bare-Effect load server's): the per-request validation cost
+ * of `POST /api/items`, on the success path every request takes.
  */
-import { QueueService } from "@specter-runtime/core"
-import { Deferred, Effect, Fiber, FiberMap, Logger, Queue, Schema } from "effect"
+import { Field, QueueService } from "@specter-runtime/core"
+import { Deferred, Effect, Exit, Fiber, FiberMap, Logger, Queue, Schema } from "effect"
 import { type Case, perSecond } from "./harness.ts"
 
 const JOBS = 100_000
@@ -49,7 +54,40 @@ const bareQueue = (perJob: "inline" | "fiberMap") =>
     return perSecond(JOBS, start)
   }).pipe(Effect.scoped, Effect.runPromise)
 
+const VALIDATIONS = 200_000
+const ITEM_BODY = '{"name":"widget","quantity":"3","tags":["red","small"]}'
+
+const FieldItem = Field.struct({
+  name: Field.string({ required: true, nonEmpty: true }),
+  quantity: Field.int({ required: true }),
+  active: Field.bool({ default: true }),
+  tags: Field.list(Field.string(), { defaultWith: () => [] })
+})
+
+const SchemaItem = Schema.Struct({
+  name: Schema.NonEmptyString,
+  quantity: Schema.Union([Schema.Int, Schema.NumberFromString.check(Schema.isInt())]),
+  active: Schema.Boolean.pipe(Schema.withDecodingDefaultKey(Effect.succeed(true))),
+  tags: Schema.Array(Schema.String).pipe(Schema.withDecodingDefaultKey(Effect.succeed([])))
+})
+const decodeSchemaItem = Schema.decodeUnknownEffect(SchemaItem)
+
+/** Validations per second of `validate` on a freshly parsed body (both are synchronous: no fiber). */
+const validations = (validate: (body: unknown) => Effect.Effect<unknown, unknown>) => async () => {
+  const start = performance.now()
+  for (let i = 0; i < VALIDATIONS; i++) {
+    if (!Exit.isSuccess(Effect.runSyncExit(validate(JSON.parse(ITEM_BODY))))) throw new Error("the body did not validate")
+  }
+  return perSecond(VALIDATIONS, start)
+}
+
 export const cases: ReadonlyArray<Case> = [
+  {
+    name: "Field.validate of an item body, a string coerced and two defaults (validations/s)",
+    subject: validations((body) => Field.validate(FieldItem, body)),
+    baselineName: "Schema.decodeUnknownEffect of the equivalent Schema.Struct",
+    baseline: validations(decodeSchemaItem)
+  },
   {
     name: "QueueService, 4 workers, no-op handler (jobs/s)",
     subject: queueService,

@@ -20,6 +20,7 @@ const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1])
 /** The snippets in README order. */
 const snippets = [
   "app.ts",
+  "limits.ts",
   "service.ts",
   "queue-service.ts",
   "bus.ts",
@@ -33,6 +34,7 @@ const snippets = [
   "managed-process.ts",
   "operation.ts",
   "routes.ts",
+  "cluster.ts",
   "service.test.ts",
   "app.test.ts"
 ]

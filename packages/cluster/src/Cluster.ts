@@ -19,8 +19,10 @@
  * - **sockets**: the `SocketServer` the application's layers get relays `publish` and
  *   `broadcast` to the clients of every node, and `push(sid)` to the node that holds
  *   the session (a directory of sessions in Redis): no sticky sessions needed.
- * - **shared state**: a `SharedStore` is one versioned row in PostgreSQL, updated by
- *   compare-and-set, whose changes reach every node.
+ * - **shared state**: a keyed store made with `persist` (`Store.makeKeyed`) keeps one
+ *   row per entry in PostgreSQL, each change a compare-and-set on the entry's version,
+ *   and its changes reach the subscribers of every node; a `SharedStore` is one
+ *   versioned row the same way. `LocalSockets` pushes to this node's clients only.
  * - `/health` lists the service `cluster` with this node's id, the peers it knows,
  *   the singletons it holds and the Redis and PostgreSQL connection states; while
  *   either is down it is `failed` and the node is not ready (`/health/ready` 503)
@@ -38,7 +40,7 @@
  */
 import { NodeRedis } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { App, type Bus, QueueService, Service, SocketServer } from "@specter-runtime/server"
+import { App, type Bus, QueueService, Service, SocketServer, Store } from "@specter-runtime/server"
 import { Cause, Config, Context, Data, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PersistedQueue, Redis } from "effect/persistence"
@@ -46,6 +48,7 @@ import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import * as busBridge from "./internal/busBridge.ts"
 import * as durableQueue from "./internal/durableQueue.ts"
+import * as sharedKeyed from "./internal/sharedKeyed.ts"
 import * as sharedStore from "./internal/sharedStore.ts"
 import * as singletons from "./internal/singletons.ts"
 import * as socketRelay from "./internal/socketRelay.ts"
@@ -111,6 +114,21 @@ export class Node extends Context.Service<Node, {
   readonly redis: Effect.Effect<"up" | "down">
   readonly postgres: Effect.Effect<"up" | "down">
 }>()("@specter-runtime/cluster/Node") {}
+
+/**
+ * This node's own `SocketServer`, whose `publish`, `broadcast` and `push` reach only
+ * the clients connected to this node. In cluster mode the `SocketServer` the app gets
+ * relays to every node; use this one for pushes that every node makes for its own
+ * clients, such as forwarding the changes of a shared store (every node sees them).
+ * Alone, there is none: use the `SocketServer`.
+ *
+ * @example
+ * const local = Option.getOrElse(yield* Effect.serviceOption(Cluster.LocalSockets), () => sockets)
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class LocalSockets extends Context.Service<LocalSockets, SocketServer.SocketServer["Service"]>()("@specter-runtime/cluster/LocalSockets") {}
 
 /** Heartbeats into `<prefix>:nodes` (a sorted set scored by time) and reads the peers from it. */
 const makeNode = (settings: Settings, held: singletons.Held) =>
@@ -179,7 +197,7 @@ const status = Service.layerDiscard("cluster", Effect.gen(function*() {
 export const layer = (
   settings: Settings
 ): Layer.Layer<
-  Service.Singletons | QueueService.DurableQueues | SharedStores | SocketServer.SocketServer | Node,
+  Service.Singletons | QueueService.DurableQueues | SharedStores | Store.SharedKeyed | SocketServer.SocketServer | LocalSockets | Node,
   App.StartupError,
   Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
 > => {
@@ -209,8 +227,12 @@ export const layer = (
   const bridge = Layer.effectDiscard(busBridge.make({ key: `${settings.prefix}:bus`, node: settings.nodeId, maxLength: 10_000 }))
   const node = Layer.effect(Node, makeNode(settings, held))
   const stores = Layer.effect(SharedStores, sharedStore.make(settings.prefix))
-  const sockets = Layer.effect(SocketServer.SocketServer, socketRelay.make({ prefix: settings.prefix, node: settings.nodeId }))
-  return Layer.mergeAll(singletonsLive, queues, stores, sockets, bridge, Layer.merge(healthRoute, status.pipe(startup("cannot start"))).pipe(Layer.provideMerge(node))).pipe(
+  const sockets = Layer.merge(
+    Layer.effect(SocketServer.SocketServer, socketRelay.make({ prefix: settings.prefix, node: settings.nodeId })),
+    Layer.effect(LocalSockets, Effect.service(SocketServer.SocketServer))
+  )
+  const keyed = Layer.effect(Store.SharedKeyed, sharedKeyed.make(settings.prefix, settings.nodeId))
+  return Layer.mergeAll(singletonsLive, queues, stores, keyed, sockets, bridge, Layer.merge(healthRoute, status.pipe(startup("cannot start"))).pipe(Layer.provideMerge(node))).pipe(
     Layer.provide(connections)
   )
 }
@@ -231,7 +253,7 @@ export const provideWhenConfigured = <A, E, R>(
 ): Layer.Layer<
   A,
   E | App.StartupError,
-  Exclude<R, Service.Singletons | QueueService.DurableQueues | SharedStores | Node> | Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
+  Exclude<R, Service.Singletons | QueueService.DurableQueues | SharedStores | Store.SharedKeyed | LocalSockets | Node> | Bus.Bus | HttpRouter.HttpRouter | SocketServer.SocketServer
 > =>
   Layer.unwrap(Effect.map(
     settings,

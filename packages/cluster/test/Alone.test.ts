@@ -10,8 +10,8 @@ let node: NodeProcess
 
 beforeAll(async () => {
   node = await start("alone", { SPECTER_REDIS_URL: undefined, SPECTER_DATABASE_URL: undefined })
-  await eventually("the app to be ready", 20_000, async () => ((await fetch(`http://127.0.0.1:${node.port}/health/ready`)).status === 200 ? true : undefined))
-}, 30_000)
+  await eventually("the app to be ready", 50_000, async () => ((await fetch(`http://127.0.0.1:${node.port}/health/ready`)).status === 200 ? true : undefined))
+}, 60_000)
 
 afterAll(() => void node?.child.kill("SIGKILL"))
 

@@ -29,7 +29,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, HashMap, Option, type Scope, Stream } from "effect"
+import { Context, Effect, HashMap, Option, type Scope, Stream } from "effect"
 import type { KeyValueStore } from "effect/persistence"
 import type * as Bus from "./Bus.ts"
 import { freeze, seal } from "./internal/immutable.ts"
@@ -359,6 +359,24 @@ const keyedCommit = <V>(cell: Cell<Change<V>>) =>
 const naming = <V>(change: Change<V>): Change<V> => ({ state: change.state, entries: [...HashMap.keys(change.state)] })
 
 /**
+ * Where persisted keyed stores are kept when the application shares them between
+ * processes: with one in context, `makeKeyed` with `persist` hands the store to it.
+ * `@specter-runtime/cluster` provides one in cluster mode (one row per entry in
+ * PostgreSQL, compare-and-set per entry, changes reaching the subscribers of every
+ * node); without one the store is the process's own, persisted through the
+ * `KeyValueStore`.
+ *
+ * @since 0.2.0
+ * @category sharing
+ */
+export class SharedKeyed extends Context.Service<SharedKeyed, {
+  readonly makeKeyed: <V>(
+    name: string,
+    options: KeyedOptions<V> & { readonly persist: PersistEntry<V> }
+  ) => Effect.Effect<Keyed<V, PersistedError>, never, Scope.Scope>
+}>()("@specter-runtime/core/Store/SharedKeyed") {}
+
+/**
  * Creates a keyed store in the calling scope (see `Keyed`). With `persist`, the
  * entries load from their rows (see `PersistEntry`, which also migrates a state
  * stored whole by an earlier version); closing the scope flushes pending writes.
@@ -398,6 +416,10 @@ export function makeKeyed<V>(
   options?: KeyedOptions<V>
 ): Effect.Effect<Keyed<V, PersistedError>, LoadError, Scope.Scope | KeyValueStore.KeyValueStore | Bus.Bus> {
   return Effect.gen(function*() {
+    if (options?.persist !== undefined) {
+      const shared = yield* Effect.serviceOption(SharedKeyed)
+      if (Option.isSome(shared)) return yield* shared.value.makeKeyed(name, options as KeyedOptions<V> & { readonly persist: PersistEntry<V> })
+    }
     const entries = [...(options?.initial ?? [])].map(([key, value]) => [key, freeze(value)] as const)
     const initial: Change<V> = { state: HashMap.fromIterable(entries), entries: [] }
     const cellOptions = { events: options?.events, persist: options?.persist } as CellOptions<Change<V>>

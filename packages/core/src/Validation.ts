@@ -11,6 +11,7 @@
 import * as Answer from "./Answer.ts"
 import { Data, Effect, Option, type Schema, type SchemaAST, type SchemaIssue, SchemaParser } from "effect"
 import * as Messages from "./internal/fieldMessages.ts"
+import * as fieldFast from "./internal/fieldFast.ts"
 import { structOf } from "./internal/fieldSchema.ts"
 import { flatten } from "./internal/validation.ts"
 
@@ -86,7 +87,13 @@ export const validate = <S extends Schema.Top>(
   input: unknown,
   options?: SchemaAST.ParseOptions
 ): Effect.Effect<S["Type"], ValidationError, S["DecodingServices"]> => {
-  const strict = structOf(schema.ast)?.strict === true ? { onExcessProperty: "error" as const } : undefined
+  const struct = structOf(schema.ast)
+  if (struct !== undefined && options === undefined) {
+    // A Field.struct's success path skips the parser (see internal/fieldFast.ts).
+    const value = fieldFast.decode(schema, struct.strict, input)
+    if (value !== undefined) return Effect.succeed(value as S["Type"])
+  }
+  const strict = struct?.strict === true ? { onExcessProperty: "error" as const } : undefined
   return SchemaParser.decodeUnknownEffect(schema)(input, { errors: "all", ...strict, ...options }).pipe(
     Effect.mapErrorEager((issue) => fromIssue(issue, Option.some(input)))
   )

@@ -408,6 +408,41 @@ describe("Field", () => {
       assert.throws(() => Field.list({ maxItems: 1.5 }), /maxItems must be a non-negative integer/)
     }))
 
+  it.effect("validate's success path (no Schema parser) gives what the Schema gives, and fails exactly when it fails", () =>
+    Effect.gen(function*() {
+      const schema = Field.struct({
+        name: Field.string({ required: true, nonEmpty: true, maxLength: 5 }),
+        n: Field.int({ default: 1 }),
+        x: Field.float(),
+        on: Field.bool({ default: true }),
+        kind: Field.literals(["a", "b"]),
+        size: Field.int({ choices: [1, 2], validator: (v) => v !== 2 }),
+        tags: Field.list(Field.string({ maxLength: 3 }), { maxItems: 2, defaultWith: () => [] }),
+        raw: Field.list()
+      })
+      const inputs: ReadonlyArray<unknown> = [
+        { name: "lamp" },
+        { name: "lamp", n: "3", x: "1.5e2", on: "no", kind: "b", size: "1", tags: [1, "ab"], raw: [1, { a: 1 }], extra: 1 },
+        { name: "lamp", n: null, x: null, tags: null, raw: null },
+        { name: "lamp", constructor: "c", toString: 1 },
+        Object.assign(Object.create(null), { name: "lamp", n: 2 }),
+        { name: "" }, { name: "toolong" }, { n: 1 }, { name: null }, { name: "lamp", n: "x" }, { name: "lamp", kind: "c" },
+        { name: "lamp", size: 2 }, { name: "lamp", size: 3 }, { name: "lamp", tags: ["a", "b", "c"] }, { name: "lamp", tags: ["long"] },
+        { name: "lamp", tags: [null] }, { name: "lamp", raw: "x" }, [], "text", null, 3
+      ]
+      for (const input of inputs) {
+        const viaSchema = yield* Effect.result(Schema.decodeUnknownEffect(schema)(input, { errors: "all" }))
+        const viaValidate = yield* Effect.result(Field.validate(schema, input))
+        assert.strictEqual(viaValidate._tag, viaSchema._tag, JSON.stringify(input))
+        if (viaSchema._tag === "Success" && viaValidate._tag === "Success") {
+          assert.deepStrictEqual(viaValidate.success, viaSchema.success, JSON.stringify(input))
+        }
+      }
+      const raw = [1, 2]
+      const decoded = yield* Field.validate(schema, { name: "lamp", raw })
+      assert.notStrictEqual(decoded.raw, raw)
+    }))
+
   it.effect("validate maps any Effect Schema: dotted paths, first message per key, _ for the root", () =>
     Effect.gen(function*() {
       const nested = Schema.Struct({ a: Schema.Struct({ b: Schema.Number }), c: Schema.String })

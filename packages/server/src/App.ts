@@ -103,12 +103,13 @@ export type ObservabilityOptions = observability.Options
  * inspector page (`true`, or its `Inspector.Options`); default off. It is
  * protected by `sockets.authorize` unless its own options give another hook.
  *
- * At shutdown (SIGINT, SIGTERM) readiness goes `stopping` first; then, at the
- * same time, the sockets are closed and HTTP drains: the server stops
- * accepting, idle keep-alive connections are closed at once, a request on a
- * keep-alive connection is answered with `Connection: close`, and requests
- * still running after `http.shutdownTimeout` lose their connections. Only then
- * do the application's services stop.
+ * At shutdown (SIGINT, SIGTERM) readiness goes `stopping` and every answer
+ * from then on carries `Connection: close`; then, at the same time, the sockets
+ * are closed and HTTP drains: the server stops accepting, idle keep-alive
+ * connections are closed at once, and requests in flight may finish. After
+ * `http.shutdownTimeout` at most, every connection still open (a request that
+ * is not done, a peer that does not answer the close handshake) is destroyed.
+ * Only then do the application's services stop.
  *
  * @example
  * App.run(AppLive, { http: { port: 8080, maxBodyBytes: 64 * 1024 }, sockets: { path: "/live" } })
@@ -174,10 +175,10 @@ export const layer = <ROut, E, RIn extends Provided | RouteMarkers>(
   Layer.unwrap(Effect.map(
     Effect.mapError(internal.settings(options), (message) => new StartupError({ message })),
     (settings) => {
-      const server = internal.nodeServer(settings)
-      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, server, inspector(options)).pipe(
+      const node = internal.nodeServer(settings)
+      return internal.assemble(app as Layer.Layer<ROut, E, Provided>, options, settings, node, inspector(options)).pipe(
         Layer.provideMerge(
-          NodeHttpServer.layer(() => server, internal.serverOptions(options, settings)).pipe(
+          NodeHttpServer.layer(() => node.server, internal.serverOptions(options, settings)).pipe(
             Layer.catchTag("ServeError", (error) =>
               Layer.effectDiscard(Effect.fail(internal.portInUse(error) ? new StartupError({ message: `port ${settings.port} is already in use` }) : error)))
           )

@@ -22,6 +22,14 @@
  * `id`); a frame over the size limit closes the connection with 1009. None of it
  * affects other sessions or the server.
  *
+ * For speed and memory the connections run on plain `ws` rather than Effect's
+ * `Socket`: a session is one small object (no fiber while idle; the upgrade
+ * request is released), `hello` and `topic` frames are answered in the `ws`
+ * callback, only an emit gets a fiber, and a push is one encoded frame written
+ * to each socket without an Effect per delivery. The bench rows "socket emit →
+ * ack", "one message broadcast to 1,000 sockets" and "RSS per idle socket"
+ * (`npm run bench:load`) measure it against bare Effect and raw `ws`.
+ *
  * @since 0.1.0
  */
 import { Bus } from "@specter-runtime/core"

@@ -232,4 +232,22 @@ describe("bounded shutdown", () => {
       assert.isTrue(totalMs < 1_500, `shutdown took ${totalMs} ms`)
       agent.destroy()
     }))
+
+  it.live("shutdown with 5 WebSocket clients that stop answering (no close handshake) ends in under 2 s", () =>
+    Effect.gen(function*() {
+      const { port, scope } = yield* boot({})
+      const clients = yield* Effect.forEach(Array.from({ length: 5 }), () =>
+        Effect.callback<WebSocket>((resume) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`)
+          ws.on("error", () => {})
+          ws.once("open", () => resume(Effect.succeed(ws)))
+        }))
+      // A frozen peer: it reads nothing more, so it never answers the server's close frame.
+      for (const ws of clients) (ws as unknown as { readonly _socket: Net.Socket })._socket.pause()
+      const start = Date.now()
+      yield* Scope.close(scope, Exit.void).pipe(Effect.timeout("5 seconds"))
+      const elapsed = since(start)
+      assert.isTrue(elapsed < 2_000, `shutdown took ${elapsed} ms`)
+      for (const ws of clients) ws.terminate()
+    }))
 })

@@ -8,9 +8,17 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { SocketServer } from "@specter-runtime/server"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import * as Harness from "./socketHarness.ts"
+
+setFlagsFromString("--expose-gc")
+const gc = runInNewContext("gc") as () => void
+/** A full collection after the current job (a WeakRef made in it keeps its target until then). */
+const collect = Effect.promise(() => new Promise<void>((resolve) => setTimeout(() => (gc(), resolve()), 10)))
 
 const emit = (event: string, payload: unknown, id: number | string) => ({ type: "emit", event, payload, id })
 const ackOf = (id: number | string) => (f: any) => f.type === "ack" && f.id === id
@@ -133,5 +141,42 @@ describe("socket hardening", () => {
       for (let i = 0; i < 40; i++) peer.send(emit("echo", i, `flood-${i}`))
       assert.strictEqual(yield* peer.closed, 1008)
       assert.isFalse(peer.frames.some((f) => f.type === "ack" && String(f.id).startsWith("flood")), "no frame over the limit reached a handler")
+    }).pipe(Effect.scoped))
+
+  it.effect("an open session keeps neither its upgrade request nor the route's answer: both are released at the upgrade", () =>
+    Effect.gen(function*() {
+      const refs: Array<WeakRef<object>> = []
+      const { port } = yield* Harness.start({
+        authorize: (request) =>
+          Effect.sync(() => {
+            refs.push(new WeakRef(request), new WeakRef(NodeHttpServerRequest.toIncomingMessage(request)))
+          })
+      })
+      const peer = yield* Harness.connect(port)
+      peer.send(emit("echo", 1, 1))
+      yield* peer.next(ackOf(1))
+      yield* collect
+      yield* collect
+      assert.strictEqual(refs.length, 2)
+      assert.isTrue(refs.every((ref) => ref.deref() === undefined), "the upgrade request is still reachable")
+      peer.send(emit("echo", 2, 2))
+      assert.strictEqual((yield* peer.next(ackOf(2))).payload, 2, "and the session still works")
+    }).pipe(Effect.scoped))
+
+  it.effect("a topic push is encoded only when the topic has members, and once for all of them", () =>
+    Effect.gen(function*() {
+      const { port, sockets } = yield* Harness.start()
+      let encoded = 0
+      const payload = { toJSON: () => (encoded++, "state") }
+      assert.strictEqual(yield* sockets.publish("nobody", "state", payload), 0)
+      assert.strictEqual(encoded, 0)
+      const peers = [yield* Harness.connect(port), yield* Harness.connect(port)]
+      for (const peer of peers) {
+        peer.send({ type: "topic", action: "join", topic: "room", id: "j" })
+        yield* peer.next(ackOf("j"))
+      }
+      assert.strictEqual(yield* sockets.publish("room", "state", payload), 2)
+      assert.strictEqual(encoded, 1)
+      for (const peer of peers) assert.strictEqual((yield* peer.next((f) => f.type === "event")).payload, "state")
     }).pipe(Effect.scoped))
 })

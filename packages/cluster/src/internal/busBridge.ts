@@ -71,7 +71,7 @@ export const make = (options: BridgeOptions) =>
       const connection = yield* redis.reserve
       while (true) {
         const reply = yield* connection.send<ReadReply>("XREAD", "COUNT", "1000", "BLOCK", "2000", "STREAMS", options.key, last)
-        last = deliver(bus, options.node, reply, last === "$" && reply === null ? "$" : last)
+        last = deliver(bus, options.node, reply, last)
       }
     }))
     yield* read.pipe(

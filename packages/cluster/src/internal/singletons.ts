@@ -36,7 +36,8 @@ export const sharding = (options: SingletonOptions): Layer.Layer<Sharding.Shardi
       runnerAddress: Option.some(RunnerAddress.make(options.node, 1)),
       shardLockExpiration: options.lockExpiration,
       shardLockRefreshInterval: options.lockRefresh,
-      refreshAssignmentsInterval: options.lockRefresh
+      // Polled twice per lock refresh, so that a lock that expired is taken soon after.
+      refreshAssignmentsInterval: Duration.divideUnsafe(options.lockRefresh, 2)
     }))
   )
 

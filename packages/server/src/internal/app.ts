@@ -13,7 +13,7 @@ import type { HttpOptions, Options } from "../App.ts"
 import * as Health from "../Health.ts"
 import * as SocketServer from "../SocketServer.ts"
 import { recover } from "./failure.ts"
-import { type Drain, shutdown } from "./shutdown.ts"
+import { type Connections, type Drain, shutdown, track } from "./shutdown.ts"
 import { httpMeter, routeRecorder } from "./metrics.ts"
 import * as observability from "./observability.ts"
 
@@ -86,11 +86,17 @@ export const settings = (options: Options) =>
     return { port, host, json: format === "json", ...(yield* limits(http)) } satisfies Settings
   })
 
+/** The Node server of the application, and the connections it has open. */
+export interface NodeServer {
+  readonly server: Server
+  readonly connections: Connections
+}
+
 /**
  * The Node server with the limits of `settings`. Node checks the header and
  * request timeouts on an interval: a fifth of the shorter one, at most a second.
  */
-export const nodeServer = (settings: Settings): Server => {
+export const nodeServer = (settings: Settings): NodeServer => {
   const server = createServer({
     headersTimeout: settings.headersTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
@@ -98,7 +104,7 @@ export const nodeServer = (settings: Settings): Server => {
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 5)))
   })
   server.maxConnections = settings.maxConnections
-  return server
+  return { server, connections: track(server) }
 }
 
 export const serverOptions = (options: Options, settings: Settings) => ({
@@ -148,14 +154,14 @@ const errorEnvelope = (drain: Drain) =>
  * error envelope), served as soon as it is built; then the application, which adds
  * its routes to the running router; then the readiness mark and the shutdown.
  * Closing runs it backwards: readiness goes `stopping`; the sockets close while
- * HTTP drains (see `shutdown.ts`); then the application stops, and only then
- * does the router stop serving.
+ * HTTP drains, then every connection left is destroyed (see `shutdown.ts`); then
+ * the application stops, and only then does the router stop serving.
  */
 export const assemble = <ROut, E>(
   app: Layer.Layer<ROut, E, any>,
   options: Options,
   settings: Settings,
-  server: Server,
+  node: NodeServer,
   inspector: Layer.Layer<never, any, any> = Layer.empty
 ) => {
   const runtime = SocketServer.layer(options.sockets ?? {}).pipe(
@@ -180,7 +186,7 @@ export const assemble = <ROut, E>(
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(settings.maxBodyBytes)))
   )
   const served = serving.pipe(Layer.provideMerge(infrastructure))
-  return shutdown(server, drain, settings.shutdownTimeout).pipe(
+  return shutdown(node.server, drain, node.connections, settings.shutdownTimeout).pipe(
     Layer.provideMerge(Health.markReady),
     Layer.provideMerge(observability.openApiRoutes(options.observability)),
     Layer.provideMerge(app as Layer.Layer<ROut, E, never>),

@@ -10,7 +10,7 @@
  */
 import { SocketProtocol } from "@specter-runtime/protocol"
 import { Effect, type Fiber, Metric, type Tracer } from "effect"
-import type { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
@@ -49,6 +49,9 @@ export const rateLimitClosed = Metric.counter("specter_socket_rate_limit_closed_
   description: "Socket connections closed for sending frames faster than their rate limit",
   incremental: true
 })
+
+/** What the route answers once the connection belongs to a session: reported to middleware, never written. */
+const switched = HttpServerResponse.empty({ status: 101 })
 
 const SESSION = Symbol.for("@specter-runtime/server/SocketSession")
 type Tagged = WebSocket & { [SESSION]?: SessionImpl }
@@ -121,7 +124,7 @@ export class Hub implements SessionHost, FrameHost {
   private accept(request: HttpServerRequest.HttpServerRequest, message: IncomingMessage, data: unknown, connection: Tracer.AnySpan | undefined) {
     const response = NodeHttpServerRequest.toServerResponse(request) as ServerResponse
     handOver(message, response, this.wss, (ws, socket) => this.open(ws, socket, data, connection))
-    return refuse(101, "switching protocols")
+    return switched
   }
 
   private open(ws: Tagged, socket: Duplex, data: unknown, connection: Tracer.AnySpan | undefined): void {

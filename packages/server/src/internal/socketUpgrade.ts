@@ -44,30 +44,32 @@ const EMPTY = Buffer.alloc(0)
 /**
  * Takes the connection of an upgrade request away from the HTTP server and
  * gives it to `wss`; `onOpen` receives the WebSocket once the 101 is written.
- * Returns `false` when the connection has already gone.
  *
  * Effect's Node server would otherwise write the route's answer on the
  * connection and keep the request, its fiber and their closures reachable from
- * the socket for the life of the connection (its `close` listener): the
- * connection's `close` and `error` listeners are dropped here (Node removed its
- * own at the upgrade), and its response object is detached and ended, so the
- * route's answer goes nowhere. Node passes the bytes a client sent after its
- * upgrade request only to `upgrade` listeners; a WebSocket client sends none
- * before the 101 (RFC 6455 §4.1), so none are lost.
+ * the socket for the life of the connection (through the `close` and `error`
+ * listeners it adds once the route's fiber has started). So the response object
+ * is detached and ended now (the route's answer goes nowhere), and on the next
+ * tick, once those listeners are there, the connection's `close` and `error`
+ * listeners are dropped (Node removed its own at the upgrade) and `ws` takes it.
+ * Node passes the bytes a client sent after its upgrade request only to
+ * `upgrade` listeners; a WebSocket client sends none before the 101 (RFC 6455
+ * §4.1), so none are lost.
  */
 export const handOver = (
   message: IncomingMessage,
   response: ServerResponse,
   wss: WebSocketServer,
   onOpen: (ws: WebSocket, socket: Duplex) => void
-): boolean => {
+): void => {
   const socket: Duplex = message.socket
-  if (socket.destroyed) return false
   response.detachSocket(socket as never)
   response.removeAllListeners("finish")
   response.end()
-  socket.removeAllListeners("close")
-  socket.removeAllListeners("error")
-  wss.handleUpgrade(message, socket, EMPTY, (ws) => onOpen(ws, socket))
-  return true
+  process.nextTick(() => {
+    socket.removeAllListeners("close")
+    socket.removeAllListeners("error")
+    if (socket.destroyed) return
+    wss.handleUpgrade(message, socket, EMPTY, (ws) => onOpen(ws, socket))
+  })
 }
