@@ -34,6 +34,8 @@ const snippets = [
   "managed-process.ts",
   "operation.ts",
   "routes.ts",
+  "socket-api.ts",
+  "observability.ts",
   "cluster.ts",
   "service.test.ts",
   "app.test.ts"

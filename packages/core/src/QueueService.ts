@@ -264,19 +264,22 @@ export const make: <S extends Schema.Top, E, R>(
   name: string,
   options: Options<S, E, R>
 ) => Effect.Effect<QueueService<S["Type"]>, never, Scope.Scope | R | S["DecodingServices"]> = (name, options) =>
-  options.durable !== true
-    ? internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
-    : Effect.flatMap(Effect.serviceOption(DurableQueues), (durable) =>
-      Option.isNone(durable)
-        ? internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
-        : Effect.flatMap(Effect.context<any>(), (context) =>
-          durable.value.make(name, {
-            item: options.item,
-            handle: (item, job) => Effect.provideContext(options.handle(item, job), context),
-            validate: (input) => Effect.provideContext(validate(options.item, input), context),
-            workers: Math.max(1, Math.floor(options.workers ?? 1)),
-            retry: options.retry
-          }) as Effect.Effect<QueueService<any>, never, Scope.Scope>))
+  Effect.flatMap(
+    options.durable !== true
+      ? internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
+      : Effect.flatMap(Effect.serviceOption(DurableQueues), (durable) =>
+        Option.isNone(durable)
+          ? internal.make(name, options, { finished: jobsFinished, queued: jobsQueued })
+          : Effect.flatMap(Effect.context<any>(), (context) =>
+            durable.value.make(name, {
+              item: options.item,
+              handle: (item, job) => Effect.provideContext(options.handle(item, job), context),
+              validate: (input) => Effect.provideContext(validate(options.item, input), context),
+              workers: Math.max(1, Math.floor(options.workers ?? 1)),
+              retry: options.retry
+            }) as Effect.Effect<QueueService<any>, never, Scope.Scope>)),
+    internal.listed
+  )
 
 /**
  * The `Layer` of a queue provided under a `Context.Service` class (see

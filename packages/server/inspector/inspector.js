@@ -124,8 +124,11 @@ const metricValue = (m) => {
   if ("value" in s) return Number(s.value.toFixed(3))
   return Object.entries(s).map(([k, v]) => `${k} ${v}`).join(", ") || "–"
 }
+// Persistence first; metrics that are all zero are left out (and counted).
 const renderMetrics = (metrics) => {
-  const ordered = [...metrics].sort((a, b) => (b.id.includes("persist") - a.id.includes("persist")) || a.id.localeCompare(b.id))
+  const nonZero = metrics.filter((m) => Object.values(m.state).some((v) => v !== 0))
+  const ordered = nonZero.sort((a, b) => (b.id.includes("persist") - a.id.includes("persist")) || a.id.localeCompare(b.id))
+  $("metrics-hidden").textContent = metrics.length > nonZero.length ? `${metrics.length - nonZero.length} at zero not shown` : ""
   $("metrics").replaceChildren(...(ordered.length === 0 ? [empty("No specter_* metrics recorded yet.", 3)] : ordered.map((m) =>
     h("tr", {}, h("td", { class: "mono" }, m.id), h("td", { class: "mono" }, Object.entries(m.attributes).map(([k, v]) => `${k}=${v}`).join(" ") || "–"),
       h("td", { class: "num" }, metricValue(m))))))

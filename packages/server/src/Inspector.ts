@@ -21,6 +21,10 @@
  *   `{ cancelled }` (`false` for a job unknown or already finished).
  * A bad or expired token answers a `forbidden` ack.
  *
+ * What it costs while on: one subscription to every bus event that has a
+ * subscriber (each message kept as a JSON preview of at most 400 characters, the
+ * last `tail` of them), and one snapshot per `interval` while a page watches.
+ *
  * The page's files are in this package's `inspector/` folder; the socket client
  * it imports is the `@specter-runtime/client` bundle (see `ClientModule`), served
  * at `<path>/client.js`.

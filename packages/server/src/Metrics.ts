@@ -12,11 +12,12 @@
  * | queues | `specter_queue_job_duration_ms` (histogram, start to end) | `queue`, `outcome` |
  * | sockets | `specter_socket_sessions` (gauge), `specter_socket_sessions_opened_total`, `specter_socket_frames_in_total`, `specter_socket_frames_out_total` | — |
  * | sockets | `specter_socket_acks_total` | `outcome` (`ok`, `error`) |
- * | sockets | `specter_socket_errors_total` | `code` (`validation`, `unknown_event`, `bad_frame`, …) |
+ * | sockets | `specter_socket_errors_total` | `code` (`validation`, `unknown_event`, `bad_json`, `bad_frame`, `rate_limited`, …) |
  * | sockets | `specter_socket_closes_total` | `code` (WebSocket close code; 1006 when the connection just went away) |
+ * | sockets | `specter_socket_slow_consumers_closed_total`, `specter_socket_rate_limit_closed_total` | — |
  * | persistence | `specter_persistence_commits_total` | `state`, `outcome` (`ok`, `failed`) |
  * | persistence | `specter_persistence_writes_per_commit`, `specter_persistence_commit_duration_ms` (histograms) | `state` |
- * | HTTP | `specter_http_requests_total` | `method`, `route` (the pattern, `unmatched` for a 404), `status` |
+ * | HTTP | `specter_http_requests_total` | `method` (`OTHER` for one no route takes), `route` (the pattern, `unmatched` for a 404), `status` |
  * | HTTP | `specter_http_request_duration_ms` (histogram) | `method`, `route` |
  *
  * Durations are milliseconds. The bus counters cost nothing per message: they are

@@ -6,7 +6,9 @@
  * Every route added with `Router.add` (so every controller route and action) is
  * described with the Schemas it was given: `body` (the request body), `params`
  * (path parameters), `query` (query parameters) and `response` (the answer's
- * body; `unknown` when not given), under the route's `status` (default 200). A
+ * body; `unknown` when not given), under the route's `status` (default 200), and
+ * its error answers (the `{ error, errors? }` envelope: 400 when it validates
+ * input, 500 always). A
  * `Field.struct` gives its JSON Schema: a required `Field.string` is a required
  * `string`, `Field.int` an `integer`, `Field.bool` a `boolean`. Routes added with
  * bare `HttpRouter.add` (health, the socket endpoint, static files) are not listed.

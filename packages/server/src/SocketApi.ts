@@ -22,7 +22,7 @@
  * const Items = Controller.make("items", Effect.gen(function*() {
  *   const inventory = yield* Inventory
  *   const pushes = yield* SocketApi.publisher(Api)
- *   yield* inventory.items.listen((state) => pushes.publish("items", "items:changed", state))
+ *   yield* inventory.added.listen((item) => pushes.publish("items", "items:added", item))
  *   return {
  *     events: SocketApi.handlers(Api, { "items:add": (item) => inventory.add(item) }),
  *     actions: SocketApi.actions(Api, "items", { rename: ({ id, name }) => inventory.rename(id, name) })
@@ -275,7 +275,7 @@ export const actions = <Api extends Any, const C extends string>(
  *
  * @example
  * const pushes = yield* SocketApi.publisher(Api)
- * yield* pushes.publish("items", "items:changed", { items })
+ * yield* pushes.publish("items", "items:added", item)
  *
  * @since 0.1.0
  * @category constructors

@@ -25,7 +25,7 @@ const inContext = <A, E>(context: Context.Context<any>, effect: Effect.Effect<A,
   Effect.provideContext(effect, context) as Effect.Effect<A, E>
 
 describe("OpenApi", () => {
-  it.live("GET /openapi.json describes each route's body, params, query and response", () =>
+  it.live("GET /openapi.json describes each route's body, params, query, response and error answers", () =>
     Effect.gen(function*() {
       const context = yield* Layer.build(TestServer.layer(Notes, { observability: { openApi: { title: "Notes", version: "1.2.3" } } }))
       const { status, body: spec } = yield* inContext(context, TestServer.request("/openapi.json"))
@@ -38,6 +38,10 @@ describe("OpenApi", () => {
       assert.deepStrictEqual([newNote.properties.text.type, newNote.properties.pinned.type], ["string", "boolean"])
       const created = post.responses["201"].content["application/json"].schema
       assert.deepStrictEqual(created.required, ["id", "text"])
+      const invalid = post.responses["400"].content["application/json"].schema
+      assert.deepStrictEqual(invalid, { $ref: "#/components/schemas/Error" }, "invalid input answers the error envelope")
+      assert.deepStrictEqual(spec.components.schemas.Error.required, ["error"])
+      assert.isDefined(post.responses["500"])
       const byId = spec.paths["/api/notes/{id}"].get
       assert.deepInclude(byId.parameters[0], { name: "id", in: "path", required: true })
       const list = spec.paths["/api/notes"].get

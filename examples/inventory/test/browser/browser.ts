@@ -15,7 +15,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
-import { AppLive } from "../../src/app.ts"
+import { AppLive, options } from "../../src/app.ts"
 
 /** Where the tests write a screenshot of each page they look at (gitignored). */
 export const screenshots = fileURLToPath(new URL("../../.screenshots/", import.meta.url))
@@ -71,14 +71,14 @@ export const freePort = Effect.callback<number>((resume) => {
 })
 
 /**
- * The example app with the inspector (snapshots every 200 ms) on `port`, in a
+ * The example app as `main.ts` serves it, with the inspector's snapshots every 200 ms, on `port`, in a
  * scope of its own: closing it stops the server (`stop`), as SIGTERM would.
  */
 export const serve = (port: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     yield* Layer.buildWithScope(
-      App.layer(AppLive, { http: { port, host: "127.0.0.1" }, inspector: { interval: "200 millis" } }),
+      App.layer(AppLive, { ...options, http: { port, host: "127.0.0.1" }, inspector: { interval: "200 millis" } }),
       scope
     )
     return { url: `http://127.0.0.1:${port}`, stop: Scope.close(scope, Exit.void) }

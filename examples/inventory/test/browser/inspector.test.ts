@@ -11,7 +11,7 @@ import { browser, freePort, page, screenshot, serve } from "./browser.ts"
 const progress = (job: string) => `[data-queue="reports"] tr[data-job="${job}"] [role="progressbar"]`
 
 describe("the inspector in Chromium", () => {
-  it.live("the inspector shows the example app's services and a queue job's progress moving (and cancels one)", () =>
+  it.live("the inspector shows the example app's services and a queue job's progress moving (and filters the bus tail, and cancels a job)", () =>
     Effect.gen(function*() {
       const server = yield* Effect.acquireRelease(Effect.flatMap(freePort, serve), (s) => s.stop)
       const context = yield* browser
@@ -40,6 +40,12 @@ describe("the inspector in Chromium", () => {
       assert.isAbove(later, partway)
       yield* Effect.promise(() => tab.waitForSelector(`[data-queue="reports"] tr[data-job="${id}"] .badge.completed`))
       yield* screenshot(tab, "inspector-done")
+      // The bus tail, filtered to the report's events.
+      yield* Effect.promise(() => tab.fill("#bus-filter", "reports:job"))
+      const shown = yield* Effect.promise(() => tab.$$eval("#bus-tail li .event", (events) => events.map((e) => e.textContent)))
+      assert.isAbove(shown.length, 0)
+      assert.deepStrictEqual([...new Set(shown)], ["reports:job"])
+      yield* Effect.promise(() => tab.fill("#bus-filter", ""))
       // The cancel button of a running job cancels it.
       const second = yield* Effect.promise(() =>
         fetch(`${server.url}/api/reports`, { method: "POST" }).then((res) => res.json() as Promise<{ readonly id: string }>)

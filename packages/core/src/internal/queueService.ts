@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Latch, Metric, Option, Queue, type Schema, Semaphore, SubscriptionRef } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Latch, Metric, Option, Queue, type Schema, type Scope, Semaphore, SubscriptionRef } from "effect"
 import * as Bus from "../Bus.ts"
 import * as Registry from "../Registry.ts"
 import { JobNotFound, QueueFull } from "../QueueError.ts"
@@ -36,6 +36,17 @@ export const registryKey = (queue: string): Registry.Key<QS.QueueService<unknown
   Registry.key<QS.QueueService<unknown>>(`${registryPrefix}${queue}`)
 
 export const registryPrefix = "specter/queue/"
+
+/**
+ * Lists `queue` in the application's Registry (when there is one) until the
+ * calling scope closes, for tools that look at every queue (the inspector); a
+ * second queue of the same name keeps the first listing.
+ */
+export const listed = <A>(queue: QS.QueueService<A>): Effect.Effect<QS.QueueService<A>, never, Scope.Scope> =>
+  Effect.flatMap(Effect.serviceOption(Registry.Registry), (registry) =>
+    Option.isNone(registry)
+      ? Effect.succeed(queue)
+      : Effect.as(Effect.ignore(registry.value.provide(registryKey(queue.name), queue as QS.QueueService<unknown>)), queue))
 
 export interface Metrics {
   readonly finished: Metric.Metric<number, unknown>
@@ -272,11 +283,5 @@ export const make = <S extends Schema.Top, E, R>(name: string, options: QS.Optio
       stats: Effect.sync(() => book.stats()),
       changes: SubscriptionRef.changes(state)
     } satisfies QS.QueueService<A> as QS.QueueService<A>
-    // Listed while it runs, for tools that look at every queue (the inspector); a
-    // second queue of the same name keeps the first listing.
-    const registry = yield* Effect.serviceOption(Registry.Registry)
-    if (Option.isSome(registry)) {
-      yield* Effect.ignore(registry.value.provide(registryKey(name), queue as QS.QueueService<unknown>))
-    }
     return queue
   })

@@ -64,6 +64,16 @@ const rawParams = (path: string): Schema.Top | undefined => {
   return names.length === 0 ? undefined : Schema.Struct(Object.fromEntries(names.map((name) => [name, Schema.String])))
 }
 
+/** The error envelope every route answers a failure with (`{ error, errors? }`). */
+const Envelope = Schema.Struct({
+  error: Schema.String,
+  errors: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+}).annotate({ identifier: "Error" })
+
+/** A 400 (invalid input) for a route that validates input, and a 500 for every route. */
+const errorsOf = (validates: boolean) =>
+  validates ? [Envelope.pipe(HttpApiSchema.status(400)), Envelope.pipe(HttpApiSchema.status(500))] : [Envelope.pipe(HttpApiSchema.status(500))]
+
 const endpoint = (route: Served) => {
   const d = route.described
   const params = d?.params ?? rawParams(route.path)
@@ -73,7 +83,8 @@ const endpoint = (route: Served) => {
     ...(d?.body === undefined || route.method === "GET" ? {} : { payload: d.body as Schema.Struct<{}> }),
     ...(params === undefined ? {} : { params: params as Schema.Struct<{}> }),
     ...(d?.query === undefined ? {} : { query: d.query as Schema.Struct<{}> }),
-    success
+    success,
+    error: errorsOf(d?.body !== undefined || d?.params !== undefined || d?.query !== undefined)
   } as {})
 }
 
