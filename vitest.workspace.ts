@@ -6,6 +6,11 @@
  * without one runs `test/**\/*.test.ts`. So a new package's tests run without being
  * listed anywhere, and none is skipped silently.
  *
+ * Tests that bound a latency under load (`test/load/**`) would measure the other test
+ * files as much as the code when files run side by side on a small machine, so they
+ * are a project of their own, `<folder>:load`, each run alone after every other
+ * project (`sequence.groupOrder`), one file at a time.
+ *
  * Every project resolves the workspace packages to their TypeScript sources (the
  * `@specter-runtime/source` export condition, see `sourceCondition`), in vitest's
  * resolver, in its workers' `import.meta.resolve`, and in any Node process a test
@@ -35,14 +40,44 @@ export const workspaceFolders = (): ReadonlyArray<string> => {
 const configFile = (folder: string): string | undefined =>
   ["vitest.config.ts", "vitest.config.mts", "vitest.config.js"].map((name) => join(folder, name)).find((file) => existsSync(join(root, file)))
 
-/** One inline project per workspace folder. */
-export const projects = (): Array<TestProjectInlineConfiguration> =>
-  workspaceFolders().map((folder) => {
-    const config = configFile(folder)
-    const test = { root: folder, name: basename(folder) }
-    return config === undefined
-      ? { ...shared, extends: false, test: { ...test, include: ["test/**/*.test.ts"] } }
-      : { ...shared, extends: config, test }
+/** Where the tests that bound a latency under load live, in every folder. */
+export const LOAD_TESTS = "test/load/**/*.test.ts"
+
+/**
+ * The folder's own tests; then, when it has any, its load tests, in a group after
+ * every other project (the `order`-th such group, so no two run together).
+ */
+const folderProjects = (folder: string, order: number): Array<TestProjectInlineConfiguration> => {
+  const config = configFile(folder)
+  const test = { root: folder, name: basename(folder), exclude: ["**/node_modules/**", LOAD_TESTS] }
+  const own: TestProjectInlineConfiguration = config === undefined
+    ? { ...shared, extends: false, test: { ...test, include: ["test/**/*.test.ts"] } }
+    : { ...shared, extends: config, test }
+  if (globSync(LOAD_TESTS, { cwd: join(root, folder) }).length === 0) return [own]
+  const setup = join(folder, "test/setup.ts")
+  const load: TestProjectInlineConfiguration = {
+    ...shared,
+    extends: false,
+    test: {
+      root: folder,
+      name: `${basename(folder)}:load`,
+      include: [LOAD_TESTS],
+      setupFiles: existsSync(join(root, setup)) ? ["test/setup.ts"] : [],
+      fileParallelism: false,
+      sequence: { groupOrder: order }
+    }
+  }
+  return [own, load]
+}
+
+/** One inline project per workspace folder, and one more for a folder's load tests. */
+export const projects = (): Array<TestProjectInlineConfiguration> => {
+  let order = 0
+  return workspaceFolders().flatMap((folder) => {
+    const found = folderProjects(folder, order + 1)
+    if (found.length > 1) order++
+    return found
   })
+}
 
 export default projects()
