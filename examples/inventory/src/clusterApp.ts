@@ -46,7 +46,8 @@ const ItemsController = Controller.make("items", Effect.gen(function*() {
     events: SocketApi.handlers(Api, {
       "items:add": (item) => inventory.add(item),
       "items:join": (_, { session }) => feed.join(session),
-      "reports:run": () => Effect.die(new Error("reports run on the single-process app; the cluster has restock jobs"))
+      // A clear refusal, not a fault: the cluster's slow work is the durable restock queue.
+      "reports:run": () => Effect.fail(HttpError.make("stock reports run on the single-process app; here, POST /api/restock queues a restock job", { status: 501 }))
     })
   }
 }))
