@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import type { Specter } from "@specter-runtime/core"
+import type { QueueService, Specter } from "@specter-runtime/core"
 import type { Duration, Effect, Layer } from "effect"
 import type { HttpRouter, HttpServerRequest } from "effect/http"
 import type { ClientBundleMissing } from "./ClientModule.ts"
@@ -86,20 +86,14 @@ export interface JobView {
 }
 
 /**
- * A queue: its counts and its most recent jobs (live ones first, then up to 20
- * finished ones, newest first).
+ * A queue: its name, its counts (`QueueService.QueueState`) and its most recent
+ * jobs (live ones first, then up to 20 finished ones, newest first).
  *
  * @since 0.1.0
  * @category models
  */
-export interface QueueView {
+export interface QueueView extends QueueService.QueueState {
   readonly name: string
-  readonly workers: number
-  readonly queued: number
-  readonly running: number
-  readonly completed: number
-  readonly failed: number
-  readonly cancelled: number
   readonly jobs: ReadonlyArray<JobView>
 }
 
