@@ -49,7 +49,8 @@ export const LOAD_TESTS = "test/load/**/*.test.ts"
  */
 const folderProjects = (folder: string, order: number): Array<TestProjectInlineConfiguration> => {
   const config = configFile(folder)
-  const test = { root: folder, name: basename(folder), exclude: ["**/node_modules/**", LOAD_TESTS] }
+  // groupOrder 0 said out loud: left unset, vitest runs these after the numbered groups.
+  const test = { root: folder, name: basename(folder), exclude: ["**/node_modules/**", LOAD_TESTS], sequence: { groupOrder: 0 } }
   const own: TestProjectInlineConfiguration = config === undefined
     ? { ...shared, extends: false, test: { ...test, include: ["test/**/*.test.ts"] } }
     : { ...shared, extends: config, test }
