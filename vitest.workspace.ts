@@ -8,8 +8,9 @@
  *
  * Tests that bound a latency under load (`test/load/**`) would measure the other test
  * files as much as the code when files run side by side on a small machine, so they
- * are a project of their own, `<folder>:load`, each run alone after every other
- * project (`sequence.groupOrder`), one file at a time.
+ * are a project of their own, `<folder>:load`, each in a `sequence.groupOrder` group
+ * of its own, one file at a time: vitest runs groups one after another, so no other
+ * test file runs beside a load test.
  *
  * Every project resolves the workspace packages to their TypeScript sources (the
  * `@specter-runtime/source` export condition, see `sourceCondition`), in vitest's
@@ -44,8 +45,8 @@ const configFile = (folder: string): string | undefined =>
 export const LOAD_TESTS = "test/load/**/*.test.ts"
 
 /**
- * The folder's own tests; then, when it has any, its load tests, in a group after
- * every other project (the `order`-th such group, so no two run together).
+ * The folder's own tests (group 0); then, when it has any, its load tests, in
+ * group `order` (numbered from 1, one per folder with load tests, so no two run together).
  */
 const folderProjects = (folder: string, order: number): Array<TestProjectInlineConfiguration> => {
   const config = configFile(folder)

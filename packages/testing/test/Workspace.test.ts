@@ -29,7 +29,7 @@ describe("Workspace", () => {
     assert.deepStrictEqual(files.map(({ file }) => file).sort(), onDisk)
     for (const { file, projectName } of files) {
       const [, folder, ...rest] = file.slice(repository.length + 1).split("/")
-      // Load tests (test/load/) are a project of their own that runs after the others.
+      // Load tests (test/load/) are a project of their own, run with no other file beside them.
       const load = rest[0] === "test" && rest[1] === "load"
       assert.strictEqual(projectName, load ? `${folder}:load` : folder, file)
     }

@@ -10,7 +10,7 @@
  * writers' ack p99 while the flood runs at most 100 ms above their p99 before it
  * (200 closed-loop writers keep the server saturated, so their own latency is what
  * the disk's commit rate makes it; what the test bounds is what the flooder adds).
- * A load test: it runs alone, after the other test files (see vitest.workspace.ts).
+ * A load test: no other test file runs beside it (see vitest.workspace.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"

@@ -3,7 +3,7 @@
  * client that stops reading, a flooding client (its own process, so that its
  * sending does not share the server's event loop).
  *
- * A load test: it runs alone, after the other test files (see vitest.workspace.ts).
+ * A load test: no other test file runs beside it (see vitest.workspace.ts).
  * Each test first measures the same clients without the misbehaving one, and the
  * bound is on what the misbehaving client adds to their p99 (issue 10's 100 ms for
  * the slow consumer; see the flooding test for its bound).
