@@ -86,7 +86,10 @@ export type SocketOptions = SocketServer.Options & {
  * `GET /openapi.json` and a docs page at `/docs` (`true`, or `OpenApi.Options`);
  * `otlp` exports traces, metrics and logs when `OTEL_EXPORTER_OTLP_ENDPOINT` is
  * set (on by default; `false` turns it off, `Telemetry.Options` sets the
- * endpoint). Metrics are recorded either way; spans only with an exporter.
+ * endpoint). Runtime metrics (bus, queues, sockets, persistence) are recorded
+ * either way; HTTP metrics only when something reads them (`metrics`, the
+ * inspector or an exporter), so a request pays nothing for them otherwise;
+ * spans only with an exporter.
  *
  * @example
  * App.run(AppLive, { observability: { metrics: true, openApi: { title: "Inventory" } } })

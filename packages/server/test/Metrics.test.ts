@@ -86,6 +86,16 @@ describe("Metrics", () => {
       assert.strictEqual(read("specter_http_request_duration_ms", { method: "GET", route: "/api/notes/:id" }).count, 3)
     }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))))
 
+  it.live("HTTP metrics cost nothing when nothing reads them: no /metrics, no inspector, no exporter", () =>
+    Effect.gen(function*() {
+      const registry: Metric.MetricRegistry = new Map()
+      const context = yield* Layer.build(TestServer.layer(Notes)).pipe(Effect.provideService(Metric.MetricRegistry, registry))
+      assert.strictEqual((yield* inContext(context, TestServer.request("/api/notes/1"))).status, 200)
+      const ids = Metric.snapshotUnsafe(Context.make(Metric.MetricRegistry, registry)).map((m) => m.id)
+      assert.notInclude(ids, "specter_http_requests_total")
+      assert.notInclude(ids, "specter_http_request_duration_ms")
+    }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))))
+
   it.live("GET /metrics answers the registry in the Prometheus text format", () =>
     Effect.gen(function*() {
       const { context } = yield* serve

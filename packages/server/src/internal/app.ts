@@ -32,6 +32,11 @@ export interface Settings {
   readonly keepAliveTimeoutMs: number
   readonly maxConnections: number
   readonly shutdownTimeout: Duration.Duration
+  /**
+   * Whether anything reads the HTTP metrics (`/metrics`, the inspector, or an OTLP
+   * exporter): without a reader a request pays nothing for them.
+   */
+  readonly meterHttp: boolean
 }
 
 const PORT = /^\d{1,5}$/
@@ -83,13 +88,22 @@ export const settings = (options: Options) =>
     if (format !== undefined && format !== "json" && format !== "text") {
       return yield* Effect.fail(`LOG_FORMAT must be 'json' or 'text', got '${format}'`)
     }
-    return { port, host, json: format === "json", ...(yield* limits(http)) } satisfies Settings
+    const otlpFromEnv = Option.isSome(yield* read(Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))))
+    return { port, host, json: format === "json", meterHttp: readsMetrics(options, otlpFromEnv), ...(yield* limits(http)) } satisfies Settings
   })
 
 /** The Node server of the application, and the connections it has open. */
 export interface NodeServer {
   readonly server: Server
   readonly connections: Connections
+}
+
+/** Whether `options` serve `/metrics` or the inspector, or export over OTLP (configured here or by `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+const readsMetrics = (options: Options, otlpFromEnv: boolean): boolean => {
+  const { metrics, otlp } = options.observability ?? {}
+  if ((metrics !== undefined && metrics !== false) || (options.inspector !== undefined && options.inspector !== false)) return true
+  if (otlp === false) return false
+  return otlpFromEnv || (typeof otlp === "object" && otlp.endpoint !== undefined)
 }
 
 /**
@@ -174,11 +188,11 @@ export const assemble = <ROut, E>(
     SocketServer.route(options.sockets?.path ?? "/ws"),
     errorEnvelope(drain),
     observability.metricsRoute(options.observability),
-    routeRecorder
+    settings.meterHttp ? routeRecorder : Layer.empty
   ).pipe(Layer.provideMerge(router), Layer.provideMerge(runtime))
   const quiet = options.http?.logRequests !== true
   const serving = Layer.unwrap(HttpRouter.HttpRouter.use((router) => {
-    const handler = httpMeter(router.asHttpEffect())
+    const handler = settings.meterHttp ? httpMeter(router.asHttpEffect()) : router.asHttpEffect()
     // The listen address is always logged; each request only with `logRequests`.
     return Effect.succeed(HttpServer.withLogAddress(quiet ? HttpServer.serve(handler) : HttpServer.serve(handler, HttpMiddleware.logger)))
   })).pipe(
