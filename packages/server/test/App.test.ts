@@ -15,7 +15,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { App, Health, Registry, Service, ServiceManager, SocketIngress } from "@specter-runtime/server"
 import * as TestServer from "@specter-runtime/testing/server"
 import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Logger, Scope, SubscriptionRef } from "effect"
+import { HttpServer } from "effect/http"
 import { createServer } from "node:net"
+import WebSocket from "ws"
 
 const quiet = Logger.layer([])
 
@@ -184,6 +186,37 @@ describe("App lifecycle", () => {
       yield* Scope.close(booted.scope, Exit.void)
       // Once shutdown begins the server no longer accepts connections (HttpLimits.test.ts).
       assert.deepStrictEqual(during, ["stopping"])
+    }))
+})
+
+/** Opens a WebSocket to `url`: the HTTP status it was refused with, or 101 once it is open (then closed). */
+const upgradeStatus = (url: string) =>
+  Effect.callback<number>((resume) => {
+    const socket = new WebSocket(url)
+    socket.once("unexpected-response", (_, response) => {
+      resume(Effect.succeed(response.statusCode ?? 0))
+      socket.terminate()
+    })
+    socket.once("open", () => {
+      resume(Effect.succeed(101))
+      socket.close()
+    })
+    socket.once("error", () => {})
+  })
+
+describe("App sockets while starting", () => {
+  it.live("a socket upgrade before the application is ready gets 503 with Retry-After (its handlers are not registered yet); once ready it is upgraded", () =>
+    Effect.gen(function*() {
+      let during: number | undefined
+      const app = Service.layerDiscard("slow", Effect.gen(function*() {
+        const { address } = yield* HttpServer.HttpServer
+        during = yield* upgradeStatus(`ws://127.0.0.1:${"port" in address ? address.port : 0}/ws`)
+      }))
+      const booted = yield* boot(app)
+      assert.strictEqual(during, 503)
+      const url = yield* Effect.provideContext(TestServer.url("/ws", "ws"), booted.context)
+      assert.strictEqual(yield* upgradeStatus(url), 101)
+      yield* Scope.close(booted.scope, Exit.void)
     }))
 })
 

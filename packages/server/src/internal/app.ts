@@ -6,7 +6,7 @@
  * @internal
  */
 import { Specter } from "@specter-runtime/core"
-import { ByteSize, Config, Duration, Effect, Layer, Option } from "effect"
+import { ByteSize, Config, Duration, Effect, Layer, Option, SubscriptionRef } from "effect"
 import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server, STATUS_CODES } from "node:http"
 import type { HttpOptions, Options } from "../App.ts"
@@ -163,6 +163,24 @@ const errorEnvelope = (drain: Drain) =>
             }))))
     ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
 
+const notReady = HttpServerResponse.jsonUnsafe({ error: "starting" }, { status: 503, headers: { "retry-after": "1" } })
+
+/**
+ * The socket route, which refuses upgrades (503, `Retry-After: 1`) until the
+ * application is ready. The route is served with the infrastructure, before the
+ * application has registered its socket handlers; an emit on a socket opened
+ * then would be answered `unknown_event`. A client retries, as after any failed
+ * connection.
+ */
+const socketRoute = (path: `/${string}`) =>
+  HttpRouter.use((router) =>
+    Effect.gen(function*() {
+      const server = yield* SocketServer.SocketServer
+      const { phase } = yield* Health.Readiness
+      const upgrade = HttpServerRequest.HttpServerRequest.use((request) => server.upgrade(request))
+      yield* router.add("GET", path, Effect.flatMap(SubscriptionRef.get(phase), (now) => now === "starting" ? Effect.succeed(notReady) : upgrade))
+    }))
+
 /**
  * The infrastructure (runtime, socket server, router, health and socket routes, the
  * error envelope), served as soon as it is built; then the application, which adds
@@ -185,7 +203,7 @@ export const assemble = <ROut, E>(
   const drain: Drain = { draining: false }
   const infrastructure = Layer.mergeAll(
     Health.routes(),
-    SocketServer.route(options.sockets?.path ?? "/ws"),
+    socketRoute(options.sockets?.path ?? "/ws"),
     errorEnvelope(drain),
     observability.metricsRoute(options.observability),
     settings.meterHttp ? routeRecorder : Layer.empty
