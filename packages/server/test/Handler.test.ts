@@ -16,19 +16,12 @@
  * HDL-07 and HDL-10 are ported as what replaces them, named "(changed)".
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SocketIngress, type Session } from "@specter-runtime/server"
+import { SocketIngress } from "@specter-runtime/server"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as Handler from "../src/Handler.ts"
+import { fakeSession } from "./fakeSession.ts"
 
-const session: Session = {
-  sid: "s",
-  data: undefined,
-  route: undefined,
-  topics: new Set(),
-  push: () => Effect.void,
-  join: () => Effect.void,
-  leave: () => Effect.void
-}
+const session = fakeSession("s")
 const dispatch = (event: string, payload: unknown = null) =>
   SocketIngress.SocketIngress.use((ingress) => ingress.dispatch(event, payload, { session }))
 const count = (event?: string) => SocketIngress.SocketIngress.use((ingress) => Effect.succeed(ingress.count(event)))

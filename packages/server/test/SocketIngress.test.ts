@@ -15,19 +15,12 @@
  *   over its services; this is a type error, not a test.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SocketIngress, type Session } from "@specter-runtime/server"
+import { SocketIngress } from "@specter-runtime/server"
 import { TestLogger } from "@specter-runtime/testing"
 import { Effect, Exit, Layer, Scope } from "effect"
+import { fakeSession } from "./fakeSession.ts"
 
-const session: Session = {
-  sid: "test-session",
-  data: undefined,
-  route: undefined,
-  topics: new Set(),
-  push: () => Effect.void,
-  join: () => Effect.void,
-  leave: () => Effect.void
-}
+const session = fakeSession("test-session")
 const context = { session }
 
 const Ingress = Layer.merge(SocketIngress.layer, TestLogger.layer)
