@@ -24,33 +24,25 @@ import { loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Api } from "./Api.ts"
 import { Inventory } from "./Inventory.ts"
-import { NewItem } from "./Item.ts"
-import * as ItemsFeed from "./ItemsFeed.ts"
+import * as Items from "./ItemsController.ts"
 
 /**
- * Items over HTTP and the socket, as `ItemsController` serves them, except that each
- * node forwards the changes of the items (which every node sees: the keyed store is
- * shared) to its own pages only, through `Cluster.LocalSockets`.
+ * The items as `ItemsController` serves them, except that each node forwards the
+ * changes of the items (which every node sees: the keyed store is shared) to its
+ * own pages only, through `Cluster.LocalSockets`.
  */
-const ItemsController = Controller.make("items", Effect.gen(function*() {
-  const inventory = yield* Inventory
+const ItemsController = Items.make(Effect.gen(function*() {
   const sockets = yield* SocketServer.SocketServer
-  const local = Option.getOrElse(yield* Effect.serviceOption(Cluster.LocalSockets), () => sockets)
-  const feed = yield* ItemsFeed.make(inventory.items, (event, payload) => local.publish(ItemsFeed.topic, event, payload))
-  return {
-    routes: [
-      Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => inventory.add(body)),
-      Route.get("/api/items", () => Effect.map(inventory.list, (items) => ({ items }))),
-      Route.del("/api/items/:id", { params: Schema.Struct({ id: Schema.String }) }, ({ params }) => inventory.remove(params.id))
-    ],
-    events: SocketApi.handlers(Api, {
-      "items:add": (item) => inventory.add(item),
-      "items:join": (_, { session }) => feed.join(session),
-      // A clear refusal, not a fault: the cluster's slow work is the durable restock queue.
-      "reports:run": () => Effect.fail(HttpError.make("stock reports run on the single-process app; here, POST /api/restock queues a restock job", { status: 501 }))
-    })
-  }
+  return Option.getOrElse(yield* Effect.serviceOption(Cluster.LocalSockets), () => sockets)
 }))
+
+/** Stock reports run on the single-process app; here the slow work is the restock queue. */
+const ReportsRefused = Controller.make("reports", {
+  events: SocketApi.handlers(Api, {
+    // A clear refusal, not a fault.
+    "reports:run": () => Effect.fail(HttpError.make("stock reports run on the single-process app; here, POST /api/restock queues a restock job", { status: 501 }))
+  })
+})
 
 /** A load reading, heard by every node. */
 export const LoadRead = Bus.event("system:load-read", Schema.Struct({ oneMinute: Schema.Number }))
@@ -125,7 +117,7 @@ const Page = HttpStaticServer.layer({ root: fileURLToPath(new URL("../public", i
 )
 
 /** The application one node runs (wrapped by `Cluster.provideWhenConfigured` in `clusterMain.ts`). */
-export const ClusterAppLive = Layer.mergeAll(ItemsController, JobsController, LoadWatcher, LastLoad, ClockTicks, Page, ClientModule.route()).pipe(
+export const ClusterAppLive = Layer.mergeAll(ItemsController, ReportsRefused, JobsController, LoadWatcher, LastLoad, ClockTicks, Page, ClientModule.route()).pipe(
   // In cluster mode the inventory's keyed store is kept in PostgreSQL (the cluster
   // provides `Store.SharedKeyed`); alone, on disk as in the single-process app.
   Layer.provide(Layer.mergeAll(Inventory.layer.pipe(Layer.provide(Persistence.layer)), Jobs.layer))
