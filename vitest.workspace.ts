@@ -44,18 +44,19 @@ const configFile = (folder: string): string | undefined =>
 /** Where the tests that bound a latency under load live, in every folder. */
 export const LOAD_TESTS = "test/load/**/*.test.ts"
 
+const hasLoadTests = (folder: string): boolean => globSync(LOAD_TESTS, { cwd: join(root, folder) }).length > 0
+
 /**
- * The folder's own tests (group 0); then, when it has any, its load tests, in
- * group `order` (numbered from 1, one per folder with load tests, so no two run together).
+ * The folder's own tests; then, when it has load tests (`order` > 0), those, in
+ * group `order` (one per folder with load tests, so no two run together).
  */
 const folderProjects = (folder: string, order: number): Array<TestProjectInlineConfiguration> => {
   const config = configFile(folder)
-  // groupOrder 0 said out loud: left unset, vitest runs these after the numbered groups.
-  const test = { root: folder, name: basename(folder), exclude: ["**/node_modules/**", LOAD_TESTS], sequence: { groupOrder: 0 } }
+  const test = { root: folder, name: basename(folder), exclude: ["**/node_modules/**", LOAD_TESTS] }
   const own: TestProjectInlineConfiguration = config === undefined
     ? { ...shared, extends: false, test: { ...test, include: ["test/**/*.test.ts"] } }
     : { ...shared, extends: config, test }
-  if (globSync(LOAD_TESTS, { cwd: join(root, folder) }).length === 0) return [own]
+  if (order === 0) return [own]
   const setup = join(folder, "test/setup.ts")
   const load: TestProjectInlineConfiguration = {
     ...shared,
@@ -74,12 +75,9 @@ const folderProjects = (folder: string, order: number): Array<TestProjectInlineC
 
 /** One inline project per workspace folder, and one more for a folder's load tests. */
 export const projects = (): Array<TestProjectInlineConfiguration> => {
-  let order = 0
-  return workspaceFolders().flatMap((folder) => {
-    const found = folderProjects(folder, order + 1)
-    if (found.length > 1) order++
-    return found
-  })
+  const folders = workspaceFolders()
+  const withLoad = folders.filter(hasLoadTests)
+  return folders.flatMap((folder) => folderProjects(folder, withLoad.indexOf(folder) + 1))
 }
 
 export default projects()
