@@ -109,7 +109,10 @@ const adds = (stored: number) => async (): Promise<number> => {
   try {
     const app = ItemsController.pipe(Layer.provide(Inventory.layer), Layer.provide(Persistence.layerSqlite({ directory })))
     const port = await freePort()
-    const server = App.layer(app, { http: { port, host: "127.0.0.1", logRequests: false } })
+    // One writer keeps 32 adds in flight, far above the 500 frames/s a page is allowed: lift the
+    // limit, or its frames past the burst are answered rate_limited and the round never ends.
+    const sockets = { maxFramesPerSecond: 1_000_000, frameBurst: 1_000_000 }
+    const server = App.layer(app, { http: { port, host: "127.0.0.1", logRequests: false }, sockets })
     await Effect.runPromise(Layer.buildWithScope(server, scope).pipe(Effect.provideService(References.MinimumLogLevel, "Warn")))
     const url = `ws://127.0.0.1:${port}/ws`
     const [watcher, writer] = await Promise.all([open(url), open(url)])
