@@ -1,5 +1,5 @@
 /**
- * A server of the load bench as a child process: started on a free loopback port
+ * A server of the load bench as a child process (`NODE_ENV=production`): started on a free loopback port
  * on the server's core (with `--expose-gc`, for the memory probe), timed from
  * spawn to the first 200 of its readiness path, asked for its memory over IPC,
  * and stopped with SIGTERM, timed to its exit. Every wait is bounded.
@@ -76,7 +76,7 @@ export const start = async (name: ServerName, pinning: Pinning | undefined): Pro
   let stderr = ""
   const started = performance.now()
   const child = spawn(command, args, {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "ignore", "pipe", "ipc"]
   })
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)))

@@ -25,7 +25,6 @@
  */
 import { Data, Effect, Equal, type Scope, Stream } from "effect"
 import type * as Bus from "./Bus.ts"
-import { freeze, seal } from "./internal/immutable.ts"
 import * as path from "./internal/path.ts"
 import { type Cell, makeCell, Reject } from "./internal/state.ts"
 import type { ListenOptions } from "./internal/listen.ts"
@@ -253,19 +252,21 @@ const readers = <S extends object>(cell: Cell<S>, { parsed, selectorAt }: Paths)
 const writers = <S extends object>(cell: Cell<S>, { invalid, parsed }: Paths) => {
   const commit = <X>(transition: (state: Node) => Node | Reject<X>) =>
     cell.commit(transition as unknown as (state: S) => S | Reject<X>)
+  const { freezer } = cell
+  const { freeze, seal } = freezer
   return {
     set: (p: unknown, value: unknown) =>
       Effect.flatMap(parsed(p), (segments) => {
         if (segments.length === 0) return Effect.fail(invalid(p, "set() requires a non-empty path"))
         return commit((state) => {
-          const written = path.setIn(state, segments, freeze(value))
+          const written = path.setIn(state, segments, freeze(value), freezer)
           return written._tag === "Ok" ? written.root : new Reject(invalid(p, written.reason))
         })
       }),
     patch: (partial: unknown) =>
       commit((state) => {
         cell.require("patch()", partial)
-        const merged = path.mergeDeep(state, partial as Node)
+        const merged = path.mergeDeep(state, partial as Node, freezer)
         return merged._tag === "Ok" ? merged.root : new Reject(invalid("", merged.reason))
       }),
     update: (f: (state: S) => S) =>
@@ -276,7 +277,7 @@ const writers = <S extends object>(cell: Cell<S>, { invalid, parsed }: Paths) =>
         const frozen = freeze(next as Node)
         return Equal.equals(frozen, state) ? state : frozen
       }),
-    delete: (p: unknown) => Effect.flatMap(parsed(p), (segments) => commit((state) => path.deleteIn(state, segments))),
+    delete: (p: unknown) => Effect.flatMap(parsed(p), (segments) => commit((state) => path.deleteIn(state, segments, freezer))),
     clear: () => commit((state) => (Object.keys(state).length === 0 ? state : seal({})))
   }
 }

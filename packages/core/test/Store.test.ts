@@ -24,7 +24,7 @@
  */
 import { TestLogger, TestSpecter } from "@specter-runtime/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Store } from "@specter-runtime/core"
+import { Bus, Model, Store } from "@specter-runtime/core"
 import { Cause, Effect, Exit, Fiber, HashMap, Option, Queue, Scope, Stream } from "effect"
 import { startIn } from "./helpers.ts"
 
@@ -320,6 +320,33 @@ describe("Store", () => {
       assert.isTrue(Object.isFrozen(snapshot.user) && Object.isFrozen(snapshot.user.tags))
       assert.deepStrictEqual(snapshot, { user: { name: "bob", tags: ["y"] } })
     }).pipe(Effect.provide(TestSpecter.layer)))
+})
+
+describe("Store.FreezeStates", () => {
+  it.effect("is on outside production: the default under test freezes what a store holds", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(process.env["NODE_ENV"], "test")
+      assert.isTrue(yield* Store.FreezeStates)
+      const store = yield* Store.make("s", { items: [{ n: 1 }] })
+      assert.isTrue(Object.isFrozen((yield* store.get()).items[0]))
+    }).pipe(Effect.scoped))
+
+  it.effect("off: Store, keyed store and Model keep what they are given as it is, and still notify every change", () =>
+    Effect.gen(function*() {
+      const items = [{ n: 1 }]
+      const store = yield* Store.make("s", { items })
+      yield* store.update((s) => ({ items: [...s.items, { n: 2 }] }))
+      const snapshot = yield* store.get()
+      assert.isFalse(Object.isFrozen(snapshot) || Object.isFrozen(snapshot.items) || Object.isFrozen(items))
+      const keyed = yield* Store.makeKeyed<{ n: number }>("k")
+      yield* keyed.set("a", { n: 1 })
+      assert.isFalse(Object.isFrozen(Option.getOrThrow(yield* keyed.get("a"))))
+      const model = yield* Model.make("m", { a: { b: 1 } })
+      yield* model.set("a.c", { d: 2 })
+      assert.isFalse(Object.isFrozen(yield* model.get()) || Object.isFrozen((yield* model.get("a.c")) as object))
+      const changes = yield* Stream.runCollect(Stream.take(store.changes, 1))
+      assert.deepStrictEqual(changes, [{ items: [{ n: 1 }, { n: 2 }] }])
+    }).pipe(Effect.provideService(Store.FreezeStates, false), Effect.scoped))
 })
 
 describe("Store.makeKeyed", () => {

@@ -10,8 +10,16 @@
  * freezing a new state walks only the parts that are new (a value frozen by its
  * owner, shallowly, keeps whatever mutable parts it has).
  *
+ * Freezing is on unless `NODE_ENV` is `production` (`FreezeStates`): V8 copies a
+ * frozen array through its slow path (`slice` of 100 elements: 3.8 µs frozen,
+ * 0.07 µs not), which in a store of 100 items made an update several times its
+ * cost. The types already make a state read-only; the freeze is the runtime
+ * check that catches what the types let through, where it happens, in
+ * development and tests.
+ *
  * @internal
  */
+import { Context, Effect } from "effect"
 
 /** True for `{}`-like objects (prototype `Object.prototype` or `null`). */
 export const isPlainObject = (value: unknown): value is Record<string, unknown> => {
@@ -43,6 +51,28 @@ export const freeze = <A>(value: A): A => {
  * frozen node and replacing one child with a frozen value).
  */
 export const seal = <A extends object>(node: A): A => Object.freeze(node)
+
+/** How a state's values are made immutable: `freeze` new data deeply, `seal` a node built from frozen parts. */
+export interface Freezer {
+  readonly freeze: <A>(value: A) => A
+  readonly seal: <A extends object>(node: A) => A
+}
+
+const keep = <A>(value: A): A => value
+
+/** Freezes (see `freeze` and `seal`). */
+export const freezing: Freezer = { freeze, seal }
+
+/** Leaves values as they are (`FreezeStates` off). */
+export const keeping: Freezer = { freeze: keep, seal: keep }
+
+/** See `Store.FreezeStates`. */
+export const FreezeStates = Context.Reference<boolean>("@specter-runtime/core/Store/FreezeStates", {
+  defaultValue: () => globalThis.process?.env?.["NODE_ENV"] !== "production"
+})
+
+/** The `Freezer` that `FreezeStates` asks for. */
+export const freezer: Effect.Effect<Freezer> = Effect.map(FreezeStates, (on) => (on ? freezing : keeping))
 
 /** `typeof`, with `null` and arrays named, for error messages. */
 export const typeName = (value: unknown): string =>

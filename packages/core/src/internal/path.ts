@@ -11,7 +11,7 @@
  * @internal
  */
 import { Equal } from "effect"
-import { freeze, isPlainObject, seal, typeName } from "./immutable.ts"
+import { type Freezer, isPlainObject, typeName } from "./immutable.ts"
 
 type Node = Readonly<Record<string, unknown>>
 
@@ -69,19 +69,20 @@ export const getIn = (root: unknown, segments: ReadonlyArray<string>): { readonl
 
 export type Written = { readonly _tag: "Ok"; readonly root: Node } | { readonly _tag: "Invalid"; readonly reason: string }
 
-const assign = (node: Node, key: string, value: unknown): Node => seal({ ...node, [key]: value })
+const assign = (seal: Freezer["seal"], node: Node, key: string, value: unknown): Node => seal({ ...node, [key]: value })
 
 /**
  * Sets the value at a non-empty path, creating missing intermediate objects. A
  * value on the way that is not a plain object is never replaced: that is an error
- * (the original silently discarded it). `value` must already be frozen.
+ * (the original silently discarded it). `value` must already be frozen (by
+ * `freezer`, which makes the new nodes immutable).
  */
-export const setIn = (root: Node, segments: ReadonlyArray<string>, value: unknown): Written => {
+export const setIn = (root: Node, segments: ReadonlyArray<string>, value: unknown, { seal }: Freezer): Written => {
   const go = (node: Node, depth: number): Node | string => {
     const key = segments[depth]!
     const existing = child(node, key)
     if (depth === segments.length - 1) {
-      return existing.found && Equal.equals(existing.value, value) ? node : assign(node, key, value)
+      return existing.found && Equal.equals(existing.value, value) ? node : assign(seal, node, key, value)
     }
     if (existing.found && !isPlainObject(existing.value)) {
       return `'${segments.slice(0, depth + 1).join(".")}' holds ${typeName(existing.value)}, not an object; setting inside it would discard it`
@@ -89,14 +90,14 @@ export const setIn = (root: Node, segments: ReadonlyArray<string>, value: unknow
     const next = existing.found ? (existing.value as Node) : seal({})
     const written = go(next, depth + 1)
     if (typeof written === "string") return written
-    return written === next && existing.found ? node : assign(node, key, written)
+    return written === next && existing.found ? node : assign(seal, node, key, written)
   }
   const result = go(root, 0)
   return typeof result === "string" ? { _tag: "Invalid", reason: result } : { _tag: "Ok", root: result }
 }
 
 /** Removes the leaf at a non-empty path; returns `root` itself when there is none. */
-export const deleteIn = (root: Node, segments: ReadonlyArray<string>): Node => {
+export const deleteIn = (root: Node, segments: ReadonlyArray<string>, { seal }: Freezer): Node => {
   const go = (node: Node, depth: number): Node => {
     const key = segments[depth]!
     if (!Object.hasOwn(node, key)) return node
@@ -107,7 +108,7 @@ export const deleteIn = (root: Node, segments: ReadonlyArray<string>): Node => {
     const next = node[key]
     if (!isPlainObject(next)) return node
     const written = go(next, depth + 1)
-    return written === next ? node : assign(node, key, written)
+    return written === next ? node : assign(seal, node, key, written)
   }
   return segments.length === 0 ? root : go(root, 0)
 }
@@ -116,9 +117,9 @@ export const deleteIn = (root: Node, segments: ReadonlyArray<string>): Node => {
  * Merges `patch` into `target` deeply: where both sides hold plain objects the
  * merge recurses, anything else in `patch` replaces the target's value. Keys of
  * `patch` are path segments, so the forbidden ones are refused. Returns `target`
- * itself when nothing changed.
+ * itself when nothing changed. New values and nodes are made immutable by `freezer`.
  */
-export const mergeDeep = (target: Node, patch: Node): Written => {
+export const mergeDeep = (target: Node, patch: Node, { freeze, seal }: Freezer): Written => {
   const go = (node: Node, delta: Node, at: ReadonlyArray<string>): Node | string => {
     let result: Record<string, unknown> | undefined
     for (const key of Object.keys(delta)) {

@@ -18,7 +18,6 @@ import { Clock, Effect, HashMap, Result, Schema } from "effect"
 import type { KeyValueStore } from "effect/persistence"
 import { InvalidState, type Migration, type PersistenceError, type PersistEntry, StoredStateInvalid } from "../Persistence.ts"
 import type { Change } from "../Store.ts"
-import { freeze } from "./immutable.ts"
 import { type Failure, REMOVE, type Writes } from "./persistWriter.ts"
 
 export interface Layout<S> {
@@ -34,6 +33,8 @@ export interface Context {
   readonly key: string
   readonly onInvalid: "reset" | "fail" | undefined
   readonly failure: Failure
+  /** Makes a loaded value immutable (see `Store.FreezeStates`). */
+  readonly freeze: <A>(value: A) => A
 }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
@@ -83,7 +84,7 @@ export const whole = <S>(context: Context, schema: Schema.Codec<S, any>): Layout
       const raw = yield* Effect.mapError(context.kv.get(key), context.failure("load", "reading"))
       if (raw === undefined) return undefined
       const state = read(raw, decode)
-      if (Result.isSuccess(state)) return freeze(state.success)
+      if (Result.isSuccess(state)) return context.freeze(state.success)
       yield* unreadable(context, key, raw, state.failure, (time) => `${key}:invalid:${time}`, "from its initial value")
       return undefined
     }),
@@ -146,7 +147,7 @@ const loadEntries = <V>(context: Context, schema: Schema.Codec<V, any>, migrate:
       if (raw === undefined) continue
       const name = key.slice(prefix.length)
       const entry = read(raw, decode)
-      if (Result.isSuccess(entry)) loaded.push([name, freeze(entry.success)])
+      if (Result.isSuccess(entry)) loaded.push([name, context.freeze(entry.success)])
       else yield* unreadable(context, key, raw, entry.failure, (time) => `${context.key}:invalid:${time}/${name}`, "without that entry")
     }
     return loaded
@@ -167,7 +168,7 @@ export const entries = <V>(context: Context, options: PersistEntry<V>): Layout<R
     for (const [name, value] of loaded) {
       Object.defineProperty(state, name, { value, enumerable: true, writable: true, configurable: true })
     }
-    return freeze(state)
+    return context.freeze(state)
   })
   const writes = (next: Readonly<Record<string, V>>, current: Readonly<Record<string, V>>): Result.Result<Writes, InvalidState> => {
     const out = new Map<string, unknown>()

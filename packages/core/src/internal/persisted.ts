@@ -9,6 +9,7 @@ import { Effect, Result } from "effect"
 import { KeyValueStore } from "effect/persistence"
 import type { Scope } from "effect"
 import { type InvalidState, PersistenceError, type PersistOptions, type StoredStateInvalid } from "../Persistence.ts"
+import type { Freezer } from "./immutable.ts"
 import * as Layout from "./persistLayout.ts"
 import { type Ack, type Failure, Writer, type Writes } from "./persistWriter.ts"
 
@@ -35,6 +36,7 @@ export const open = <S>(
   name: string,
   initial: S,
   options: PersistOptions<S>,
+  freezer: Freezer,
   keyed = false
 ): Effect.Effect<
   { readonly persisted: Persisted<S>; readonly state: S },
@@ -46,7 +48,7 @@ export const open = <S>(
     const key = options.key ?? name
     const failure: Failure = (operation, what) => (cause) =>
       new PersistenceError({ key, operation, message: `${owner}: ${what} '${key}' failed: ${describe(cause)}`, cause })
-    const context: Layout.Context = { kv, owner, key, onInvalid: options.onInvalid, failure }
+    const context: Layout.Context = { kv, owner, key, onInvalid: options.onInvalid, failure, freeze: freezer.freeze }
     const layout = ("entry" in options
       ? (keyed ? Layout.keyed(context, options) : Layout.entries(context, options))
       : Layout.whole(context, options.schema)) as unknown as Layout.Layout<S>

@@ -19,7 +19,7 @@ import { Cause, Deferred, Effect, Option, type Scope, Stream, SubscriptionRef } 
 import type { KeyValueStore } from "effect/persistence"
 import * as Bus from "../Bus.ts"
 import type { InvalidState, PersistenceError, PersistOptions, StoredStateInvalid } from "../Persistence.ts"
-import { freeze, isPlainObject, seal, typeName } from "./immutable.ts"
+import { type Freezer, freezer, isPlainObject, typeName } from "./immutable.ts"
 import { type Ack, open, type Persisted } from "./persisted.ts"
 import { forEachScoped } from "./listen.ts"
 
@@ -56,6 +56,8 @@ export class Cell<S> {
   readonly ref: SubscriptionRef.SubscriptionRef<S>
   readonly events: Events<S> | undefined
   readonly persisted: Persisted<S> | undefined
+  /** How this state's values are made immutable (see `Store.FreezeStates`). */
+  readonly freezer: Freezer
   /** Bumped by `destroy`; subscriptions only deliver within their generation. */
   generation = 0
   /** Completed when the current generation ends (destroy or scope close). */
@@ -67,7 +69,8 @@ export class Cell<S> {
     initial: S,
     ref: SubscriptionRef.SubscriptionRef<S>,
     events: Events<S> | undefined,
-    persisted: Persisted<S> | undefined
+    persisted: Persisted<S> | undefined,
+    freezer: Freezer
   ) {
     this.kind = kind
     this.owner = owner
@@ -75,6 +78,7 @@ export class Cell<S> {
     this.ref = ref
     this.events = events
     this.persisted = persisted
+    this.freezer = freezer
   }
 
   get current(): S {
@@ -196,7 +200,7 @@ export class Cell<S> {
     return Effect.suspend(() => {
       const endOld = this.nextGeneration()
       // A new object, so that the reset is always published.
-      const next = reset ?? (() => seal({ ...this.initial as object }) as S)
+      const next = reset ?? (() => this.freezer.seal({ ...this.initial as object }) as S)
       return Effect.ensuring(Effect.asVoid(this.commit(next, true)), endOld)
     })
   }
@@ -239,15 +243,16 @@ export const makeCell = <S extends object>(
     requirePlainObject(kind, owner, "make()", initial)
     const changed = typeof options?.events === "object" ? options.events : Bus.event<S>(`${name}:changed`)
     const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
-    const first = freeze(initial)
+    const frozen = yield* freezer
+    const first = frozen.freeze(initial)
     let start = first
     let persisted: Persisted<S> | undefined
     if (options?.persist !== undefined) {
-      const opened = yield* open(owner, name, start, options.persist, keyed)
+      const opened = yield* open(owner, name, start, options.persist, frozen, keyed)
       persisted = opened.persisted
       start = opened.state
     }
-    const cell = new Cell<S>(kind, owner, first, yield* SubscriptionRef.make(start), events, persisted)
+    const cell = new Cell<S>(kind, owner, first, yield* SubscriptionRef.make(start), events, persisted, frozen)
     yield* Effect.addFinalizer(() => cell.close())
     return { cell, changed, owner }
   })
