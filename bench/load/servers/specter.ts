@@ -12,7 +12,7 @@
  * options), `Route.get`, `SocketServer.SocketServer` and its `broadcast`, `App.run`.
  */
 import { App, Controller, Field, Route, SocketServer, Store } from "@specter-runtime/server"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { KEEP, TICK } from "../contract.ts"
 import * as Probe from "./probe.ts"
@@ -32,12 +32,12 @@ interface Item extends NewItem {
 const Items = Controller.make("items", Effect.gen(function*() {
   const store = yield* Store.make<{ readonly items: ReadonlyArray<Item> }>("items", { items: [] })
   const sockets = yield* SocketServer.SocketServer
-  const add = (input: NewItem) =>
-    Effect.gen(function*() {
-      const item: Item = { ...input, id: randomUUID(), createdAt: yield* Clock.currentTimeMillis }
-      yield* store.update((s) => ({ items: s.items.length < KEEP ? [...s.items, item] : [...s.items.slice(1), item] }))
-      return item
-    })
+  // The same code as the bare Effect server's: an `Effect.gen` here cost about
+  // 10 µs of server CPU per request on either server.
+  const add = (input: NewItem) => {
+    const item: Item = { ...input, id: randomUUID(), createdAt: Date.now() }
+    return Effect.as(store.update((s) => ({ items: s.items.length < KEEP ? [...s.items, item] : [...s.items.slice(1), item] })), item)
+  }
   return {
     routes: [
       Route.post("/api/items", { body: NewItem, status: 201 }, ({ body }) => add(body)),
