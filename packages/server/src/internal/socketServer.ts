@@ -53,8 +53,12 @@ export const rateLimitClosed = Metric.counter("specter_socket_rate_limit_closed_
 /** What the route answers once the connection belongs to a session: reported to middleware, never written. */
 const switched = HttpServerResponse.empty({ status: 101 })
 
-const SESSION = Symbol.for("@specter-runtime/server/SocketSession")
-type Tagged = WebSocket & { [SESSION]?: SessionImpl }
+/**
+ * The session of each connection. Kept beside the socket rather than on it: a
+ * property added to a `ws` socket (or a field of a subclass) cost each
+ * connection a 256-byte property array.
+ */
+const sessions = new WeakMap<WebSocket, SessionImpl>()
 
 export class Hub implements SessionHost, FrameHost {
   readonly sessions = new Map<string, SessionImpl>()
@@ -127,12 +131,12 @@ export class Hub implements SessionHost, FrameHost {
     return switched
   }
 
-  private open(ws: Tagged, socket: Duplex, data: unknown, connection: Tracer.AnySpan | undefined): void {
+  private open(ws: WebSocket, socket: Duplex, data: unknown, connection: Tracer.AnySpan | undefined): void {
     if (this.closing) return void ws.terminate()
     const session = new SessionImpl(this, ws, socket, data, this.frameBurst, Date.now())
     session.connection = connection
     this.meter.sessionOpened()
-    ws[SESSION] = session
+    sessions.set(ws, session)
     this.sessions.set(session.sid, session)
     ws.on("message", onMessage)
     ws.on("close", onClose)
@@ -228,7 +232,7 @@ export class Hub implements SessionHost, FrameHost {
   }
 }
 
-const sessionOf = (ws: WebSocket): SessionImpl | undefined => (ws as Tagged)[SESSION]
+const sessionOf = (ws: WebSocket): SessionImpl | undefined => sessions.get(ws)
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   const session = sessionOf(this)
