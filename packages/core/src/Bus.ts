@@ -198,29 +198,18 @@ export class Bus extends Context.Service<Bus, {
  */
 export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.context<Scope.Scope>(), (context) => {
   const topics = new internal.Topics(context)
-  let bridge: Bridge | undefined
-  const forward = (event: Event<any>, payload: unknown) => {
-    if (bridge === undefined || event.schema === undefined) return
-    let json: unknown
-    try {
-      json = internal.codec(event.schema).encode(payload)
-    } catch (error) {
-      Effect.runFork(Effect.logWarning(`bus: '${event.name}' not sent to other processes: its payload does not encode`, error))
-      return
-    }
-    bridge.send(event.name, json)
-  }
+  const bridging = new internal.Bridging(topics)
   const emitUnsafe = <A>(event: Event<A>, payload: A) => {
     const topic = topics.get(event.name)
     if (topic !== undefined && topic.subscribers.size > 0) topic.publish(payload)
-    if (bridge !== undefined) forward(event, payload)
+    bridging.forward(event.name, event.schema, payload)
   }
   return Bus.of({
     emit: (event, payload) => Effect.sync(() => emitUnsafe(event, payload)),
     emitUnsafe,
     emitAndWait: (event, payload) =>
       Effect.callback<void>((resume) => {
-        if (bridge !== undefined) forward(event, payload)
+        bridging.forward(event.name, event.schema, payload)
         const topic = topics.get(event.name)
         if (topic === undefined || topic.subscribers.size === 0) return resume(Effect.void)
         const ack = new internal.Acknowledged(payload, new Set(topic.subscribers), () => resume(Effect.void))
@@ -235,11 +224,11 @@ export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.ma
       const topic = topics.ensure(event.name, event.capacity, event.schema)
       return {
         get active() {
-          return topic.subscribers.size > 0 || (bridge !== undefined && event.schema !== undefined)
+          return topic.subscribers.size > 0 || bridging.carries(event.schema)
         },
         emit: (payload) => {
           if (topic.subscribers.size > 0) topic.publish(payload)
-          if (bridge !== undefined) forward(event, payload)
+          bridging.forward(event.name, event.schema, payload)
         }
       }
     },
@@ -254,24 +243,8 @@ export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.ma
         published: topic.published,
         dropped: topic.dropped
       })),
-    bridge: (next) =>
-      Effect.acquireRelease(Effect.sync(() => void (bridge = next)), () =>
-        Effect.sync(() => {
-          if (bridge === next) bridge = undefined
-        })),
-    receive: (name, json) => {
-      const topic = topics.get(name)
-      if (topic === undefined || topic.codec === undefined || topic.subscribers.size === 0) return false
-      let payload: unknown
-      try {
-        payload = topic.codec.decode(json)
-      } catch (error) {
-        Effect.runFork(Effect.logWarning(`bus: an event '${name}' from another process does not decode; dropped`, error))
-        return false
-      }
-      topic.publish(payload)
-      return true
-    }
+    bridge: (next) => bridging.install(next),
+    receive: (name, json) => bridging.receive(name, json)
   })
 })
 

@@ -187,3 +187,63 @@ export const codec = (schema: Schema.Top): Codec => {
   }
   return found
 }
+
+/** What a bridge to other processes is given: see `Bus.Bridge`. */
+export interface BridgeLike {
+  readonly send: (event: string, json: unknown) => void
+}
+
+/**
+ * The bridge to other processes, when one is installed: an event with a Schema
+ * leaves encoded, and an event that arrives is decoded and delivered here only.
+ */
+export class Bridging {
+  current: BridgeLike | undefined = undefined
+  readonly topics: Topics
+
+  constructor(topics: Topics) {
+    this.topics = topics
+  }
+
+  /** Whether an event with `schema` leaves the process now. */
+  carries(schema: Schema.Top | undefined): boolean {
+    return this.current !== undefined && schema !== undefined
+  }
+
+  /** Hands `payload` to the bridge, encoded; a payload that does not encode is logged and stays in this process. */
+  forward(name: string, schema: Schema.Top | undefined, payload: unknown): void {
+    const bridge = this.current
+    if (bridge === undefined || schema === undefined) return
+    let json: unknown
+    try {
+      json = codec(schema).encode(payload)
+    } catch (error) {
+      Effect.runFork(Effect.logWarning(`bus: '${name}' not sent to other processes: its payload does not encode`, error))
+      return
+    }
+    bridge.send(name, json)
+  }
+
+  /** Installs `next` until the calling scope closes (replacing any other). */
+  install(next: BridgeLike): Effect.Effect<void, never, Scope.Scope> {
+    return Effect.acquireRelease(Effect.sync(() => void (this.current = next)), () =>
+      Effect.sync(() => {
+        if (this.current === next) this.current = undefined
+      }))
+  }
+
+  /** Delivers an event from another process to the subscribers here; `false` when it was not delivered. */
+  receive(name: string, json: unknown): boolean {
+    const topic = this.topics.get(name)
+    if (topic === undefined || topic.codec === undefined || topic.subscribers.size === 0) return false
+    let payload: unknown
+    try {
+      payload = topic.codec.decode(json)
+    } catch (error) {
+      Effect.runFork(Effect.logWarning(`bus: an event '${name}' from another process does not decode; dropped`, error))
+      return false
+    }
+    topic.publish(payload)
+    return true
+  }
+}
