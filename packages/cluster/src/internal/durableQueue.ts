@@ -104,21 +104,44 @@ const runJob = (records: Records, options: QueueService.DurableOptions, running:
     yield* records.write({ ...record, ...end, finishedAt: Date.now() })
   })
 
+/** One durable queue on this node: its persisted queue, its job records and the jobs it runs now. */
+interface Live {
+  readonly name: string
+  readonly options: QueueService.DurableOptions
+  readonly engine: Engine
+  readonly queue: PersistedQueue.PersistedQueue<{ readonly id: string; readonly item: unknown }>
+  readonly records: Records
+  readonly running: Map<string, Fiber.Fiber<unknown, unknown>>
+  /** Where a cancel of a running job is published. */
+  readonly channel: string
+}
+
 const makeQueue = (name: string, options: QueueService.DurableOptions, engine: Engine): Effect.Effect<QueueService.QueueService<unknown>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const { redis } = engine
-    const channel = `${engine.prefix}cancel:${name}`
-    const queue: PersistedQueue.PersistedQueue<{ readonly id: string; readonly item: unknown }> = yield* engine.factory.make({
+    const queue: Live["queue"] = yield* engine.factory.make({
       name,
       schema: Schema.Struct({ id: Schema.String, item: Schema.Unknown }),
       maxAttempts: engine.maxAttempts,
       retrySchedule: Schedule.spaced("100 millis")
     })
-    const records = makeRecords(name, options, engine)
-    const { all, encodeItem, read, toJob, updated, write } = records
-    const running = new Map<string, Fiber.Fiber<unknown, unknown>>()
-    const run = runJob(records, options, running)
+    const live: Live = {
+      name,
+      options,
+      engine,
+      queue,
+      records: makeRecords(name, options, engine),
+      running: new Map(),
+      channel: `${engine.prefix}cancel:${name}`
+    }
+    yield* startWorkers(live)
+    return service(live)
+  })
 
+/** Forks the queue's workers and the listener that interrupts a job cancelled on another node. */
+const startWorkers = (live: Live): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { name, queue, running } = live
+    const run = runJob(live.records, live.options, running)
     const worker = Effect.forever(
       queue.take((value, meta) => run(value.id, value.item, meta.attempts)).pipe(
         Effect.catchCause((cause) =>
@@ -126,76 +149,81 @@ const makeQueue = (name: string, options: QueueService.DurableOptions, engine: E
         )
       )
     )
-    for (let n = 0; n < options.workers; n++) yield* Effect.forkScoped(worker)
-
-    const cancels = yield* redis.subscribe(channel)
+    for (let n = 0; n < live.options.workers; n++) yield* Effect.forkScoped(worker)
+    const cancels = yield* live.engine.redis.subscribe(live.channel)
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(cancels), (message) => {
       const fiber = running.get(message.message)
       return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
     })).pipe(Effect.ignore))
-
-    const enqueue = (item: unknown) =>
-      Effect.gen(function*() {
-        const id = `${name}-${randomUUID()}`
-        yield* write({
-          id,
-          queue: name,
-          item: encodeItem(item),
-          state: "queued",
-          attempts: 0,
-          progress: { percent: 0, message: undefined },
-          reason: undefined,
-          enqueuedAt: Date.now(),
-          startedAt: undefined,
-          finishedAt: undefined
-        })
-        yield* queue.offer({ id, item: encodeItem(item) }, { id })
-        return id
-      }).pipe(Effect.orDie)
-
-    const awaitJob = (id: string): Effect.Effect<Job, QueueService.JobNotFound> =>
-      Effect.flatMap(Effect.orDie(read(id)), (stored) => {
-        if (stored === undefined) return Effect.fail(new QueueService.JobNotFound({ queue: name, id }))
-        if (finished(stored.state)) return Effect.succeed(toJob(stored))
-        return Effect.andThen(Effect.sleep("100 millis"), awaitJob(id))
-      })
-
-    const stats = Effect.map(Effect.orDie(all), (jobs) => {
-      const counts = { workers: options.workers, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }
-      for (const job of jobs) counts[job.state]++
-      return counts
-    })
-
-    return {
-      name,
-      updated,
-      enqueue,
-      submit: (input) => Effect.flatMap(options.validate(input), enqueue),
-      job: (id) => Effect.map(Effect.orDie(read(id)), (stored) => Option.map(Option.fromUndefinedOr(stored), toJob)),
-      jobs: Effect.map(Effect.orDie(all), (jobs) => jobs.map(toJob)),
-      await: awaitJob,
-      cancel: (id) => cancel(id),
-      pending: Effect.map(stats, (s) => s.queued),
-      stats,
-      changes: Stream.fromEffectSchedule(stats, Schedule.spaced("1 second")).pipe(Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)))
-    } satisfies QueueService.QueueService<unknown>
-
-    function cancel(id: string): Effect.Effect<boolean> {
-      return Effect.gen(function*() {
-        const stored = yield* read(id)
-        if (stored === undefined || finished(stored.state)) return false
-        if (stored.state === "queued") {
-          yield* write({ ...stored, state: "cancelled", reason: "cancelled", finishedAt: Date.now() })
-          return true
-        }
-        yield* redis.send("PUBLISH", channel, id)
-        // Waits (a bounded while) until the running node has recorded the end.
-        yield* Effect.repeat(read(id), {
-          until: (now) => now === undefined || finished(now.state),
-          schedule: Schedule.spaced("50 millis")
-        }).pipe(Effect.timeoutOption(Duration.seconds(10)))
-        return true
-      }).pipe(Effect.orDie)
-    }
   })
 
+/** The `QueueService` of `live`. */
+const service = (live: Live): QueueService.QueueService<unknown> => {
+  const { name, options, records: { all, read, toJob, updated } } = live
+  const enqueue = enqueueIn(live)
+  const awaitJob = (id: string): Effect.Effect<Job, QueueService.JobNotFound> =>
+    Effect.flatMap(Effect.orDie(read(id)), (stored) => {
+      if (stored === undefined) return Effect.fail(new QueueService.JobNotFound({ queue: name, id }))
+      if (finished(stored.state)) return Effect.succeed(toJob(stored))
+      return Effect.andThen(Effect.sleep("100 millis"), awaitJob(id))
+    })
+  const stats = Effect.map(Effect.orDie(all), (jobs) => {
+    const counts = { workers: options.workers, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }
+    for (const job of jobs) counts[job.state]++
+    return counts
+  })
+  return {
+    name,
+    updated,
+    enqueue,
+    submit: (input) => Effect.flatMap(options.validate(input), enqueue),
+    job: (id) => Effect.map(Effect.orDie(read(id)), (stored) => Option.map(Option.fromUndefinedOr(stored), toJob)),
+    jobs: Effect.map(Effect.orDie(all), (jobs) => jobs.map(toJob)),
+    await: awaitJob,
+    cancel: cancelIn(live),
+    pending: Effect.map(stats, (s) => s.queued),
+    stats,
+    changes: Stream.fromEffectSchedule(stats, Schedule.spaced("1 second")).pipe(Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)))
+  }
+}
+
+/** Records a new job as queued, then offers it to the persisted queue; returns its id. */
+const enqueueIn = ({ name, queue, records: { encodeItem, write } }: Live) => (item: unknown): Effect.Effect<string> =>
+  Effect.gen(function*() {
+    const id = `${name}-${randomUUID()}`
+    yield* write({
+      id,
+      queue: name,
+      item: encodeItem(item),
+      state: "queued",
+      attempts: 0,
+      progress: { percent: 0, message: undefined },
+      reason: undefined,
+      enqueuedAt: Date.now(),
+      startedAt: undefined,
+      finishedAt: undefined
+    })
+    yield* queue.offer({ id, item: encodeItem(item) }, { id })
+    return id
+  }).pipe(Effect.orDie)
+
+/**
+ * Cancels job `id`: a queued job is recorded cancelled (its delivery is then only
+ * acknowledged); a running one is interrupted by the node that runs it, and this
+ * waits (a bounded while) until that node has recorded the end.
+ */
+const cancelIn = ({ channel, engine: { redis }, records: { read, write } }: Live) => (id: string): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    const stored = yield* read(id)
+    if (stored === undefined || finished(stored.state)) return false
+    if (stored.state === "queued") {
+      yield* write({ ...stored, state: "cancelled", reason: "cancelled", finishedAt: Date.now() })
+      return true
+    }
+    yield* redis.send("PUBLISH", channel, id)
+    yield* Effect.repeat(read(id), {
+      until: (now) => now === undefined || finished(now.state),
+      schedule: Schedule.spaced("50 millis")
+    }).pipe(Effect.timeoutOption(Duration.seconds(10)))
+    return true
+  }).pipe(Effect.orDie)

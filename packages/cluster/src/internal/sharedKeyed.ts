@@ -50,123 +50,186 @@ interface Engine {
   readonly node: string
 }
 
+/** A JSON codec of an entry's value, made from its Schema. */
+interface EntryCodec<V> {
+  readonly encode: (value: V) => string
+  readonly decode: (text: string) => V
+}
+
+const entryCodec = <V>(entry: Schema.Codec<V, any>): EntryCodec<V> => {
+  const json = Schema.toCodecJson(entry)
+  return {
+    encode: (value) => JSON.stringify(Schema.encodeSync(json)(value)),
+    decode: (text) => Schema.decodeUnknownSync(json)(JSON.parse(text)) as V
+  }
+}
+
+/**
+ * The entries of one shared keyed store as this node knows them: the state in a
+ * `SubscriptionRef`, the version of every row it last read, and the writes,
+ * each a compare-and-set of one row.
+ */
+class Entries<V> {
+  readonly name: string
+  readonly engine: Engine
+  readonly codec: EntryCodec<V>
+  readonly ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>
+  readonly versions: Map<string, number>
+
+  constructor(name: string, engine: Engine, codec: EntryCodec<V>, ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>, versions: Map<string, number>) {
+    this.name = name
+    this.engine = engine
+    this.codec = codec
+    this.ref = ref
+    this.versions = versions
+  }
+
+  /** Loads the store's rows (inserting `initial` where absent). */
+  static load<V>(name: string, engine: Engine, codec: EntryCodec<V>, initial: Iterable<readonly [string, V]>) {
+    return Effect.gen(function*() {
+      const { sql, table } = engine
+      for (const [key, value] of initial) {
+        yield* sql`insert into ${table} (store, key, version, value) values (${name}, ${key}, 1, ${codec.encode(value)}) on conflict do nothing`
+      }
+      const versions = new Map<string, number>()
+      let state = HashMap.empty<string, V>()
+      for (const row of yield* rows(engine, name)) {
+        versions.set(row.key, Number(row.version))
+        state = HashMap.set(state, row.key, codec.decode(row.value))
+      }
+      const ref = yield* SubscriptionRef.make<Store.Change<V>>({ state, entries: [...HashMap.keys(state)] })
+      return new Entries(name, engine, codec, ref, versions)
+    })
+  }
+
+  /** Applies the rows of `keys` as they are in the database now (absent: removed). */
+  reload(keys: ReadonlyArray<string>): Effect.Effect<void, unknown> {
+    if (keys.length === 0) return Effect.void
+    return Effect.flatMap(rows(this.engine, this.name, keys), (found) => {
+      const byKey = new Map(found.map((row) => [row.key, row]))
+      return SubscriptionRef.update(this.ref, (current) => this.applyRows(current, keys, byKey))
+    })
+  }
+
+  private applyRows(current: Store.Change<V>, keys: ReadonlyArray<string>, found: Map<string, Row>): Store.Change<V> {
+    let next = current.state
+    const touched: Array<string> = []
+    for (const key of keys) {
+      const row = found.get(key)
+      if (row === undefined) {
+        if (HashMap.has(next, key)) touched.push(key)
+        this.versions.delete(key)
+        next = HashMap.remove(next, key)
+      } else if (Number(row.version) !== this.versions.get(key)) {
+        this.versions.set(key, Number(row.version))
+        next = HashMap.set(next, key, this.codec.decode(row.value))
+        touched.push(key)
+      }
+    }
+    return touched.length === 0 ? current : { state: next, entries: touched }
+  }
+
+  /** One compare-and-set of `key` from what the database holds now. */
+  attempt(key: string, f: (current: Option.Option<V>) => Option.Option<V>) {
+    const { engine: { sql, table }, name, codec } = this
+    return Effect.gen(function*() {
+      const [row] = yield* rows({ sql, table }, name, [key])
+      const current = row === undefined ? Option.none<V>() : Option.some(codec.decode(row.value))
+      const next = f(current)
+      if (Option.isNone(next) && row === undefined) return "unchanged" as const
+      const written = Option.isNone(next)
+        ? yield* sql`delete from ${table} where store = ${name} and key = ${key} and version = ${row!.version} returning key`
+        : row === undefined
+        ? yield* sql`insert into ${table} (store, key, version, value) values (${name}, ${key}, 1, ${codec.encode(next.value)})
+            on conflict do nothing returning key`
+        : yield* sql`update ${table} set version = version + 1, value = ${codec.encode(next.value)}
+            where store = ${name} and key = ${key} and version = ${row.version} returning key`
+      return written.length === 1 ? "written" as const : "lost" as const
+    })
+  }
+
+  /**
+   * Writes `f` of each key (retried after a short random pause while another
+   * node wins the race), then reloads and announces the keys written.
+   */
+  modifyAll(keys: ReadonlyArray<string>, f: (key: string, current: Option.Option<V>) => Option.Option<V>): Effect.Effect<Store.Change<V>, Store.PersistedError> {
+    const self = this
+    const { channel, node, redis } = this.engine
+    return Effect.gen(function*() {
+      const written: Array<string> = []
+      for (const key of keys) {
+        while (true) {
+          const outcome = yield* self.attempt(key, (current) => f(key, current))
+          if (outcome === "written") written.push(key)
+          if (outcome !== "lost") break
+          yield* Effect.sleep(yield* Random.nextBetween(0, 3))
+        }
+      }
+      if (written.length > 0) {
+        yield* self.reload(written)
+        yield* Effect.ignore(redis.send("PUBLISH", channel, JSON.stringify({ o: node, keys: written } satisfies Announcement)))
+      }
+      return { state: (yield* SubscriptionRef.get(self.ref)).state, entries: written }
+    }).pipe(Effect.catchCause((cause) =>
+      Cause.hasInterruptsOnly(cause)
+        ? Effect.failCause(cause as Cause.Cause<never>)
+        : Effect.fail(
+          new Persistence.PersistenceError({ key: self.name, operation: "write", message: `store '${self.name}': the shared write failed`, cause: Cause.squash(cause) })
+        )))
+  }
+
+  /** Every change, the first naming every key. */
+  get changes(): Stream.Stream<Store.Change<V>> {
+    return Stream.suspend(() => {
+      let first = true
+      return Stream.map(SubscriptionRef.changes(this.ref), (change) =>
+        first ? ((first = false), { state: change.state, entries: [...HashMap.keys(change.state)] }) : change)
+    })
+  }
+}
+
+/** The rows of store `name` (of `keys` only, when given). */
+const rows = ({ sql, table }: Pick<Engine, "sql" | "table">, name: string, keys?: ReadonlyArray<string>) =>
+  keys === undefined
+    ? sql<Row>`select key, version::int as version, value from ${table} where store = ${name}`
+    : sql<Row>`select key, version::int as version, value from ${table} where store = ${name} and key in ${sql.in(keys)}`
+
+/** The `Store.Keyed` of `entries`. */
+const facade = <V>(entries: Entries<V>, options: Store.KeyedOptions<V>): Store.Keyed<V, Store.PersistedError> => {
+  const { name, ref } = entries
+  const changes = entries.changes
+  const modifyAll = entries.modifyAll.bind(entries)
+  return {
+    name,
+    changed: typeof options.events === "object" ? options.events : Bus.event<Store.Change<V>>(`${name}:changed`),
+    get: ((key?: string) =>
+      Effect.map(SubscriptionRef.get(ref), (change) => (key === undefined ? change.state : HashMap.get(change.state, key)))) as Store.Keyed<V>["get"],
+    size: Effect.map(SubscriptionRef.get(ref), (change) => HashMap.size(change.state)),
+    set: (key, value) => modifyAll([key], () => Option.some(value)),
+    modify: (key, f) => modifyAll([key], (_, current) => f(current)),
+    delete: (...keys) => modifyAll(keys, () => Option.none()),
+    clear: Effect.flatMap(SubscriptionRef.get(ref), (change) => modifyAll([...HashMap.keys(change.state)], () => Option.none())),
+    changes,
+    listen: (handler, listenOptions) =>
+      Effect.asVoid(Effect.forkScoped(Stream.runForEach(
+        listenOptions?.immediate === true ? changes : Stream.drop(changes, 1),
+        (change) => Effect.catchCause(handler(change), (cause) => Effect.logError(`store '${name}': a listener failed`, cause))
+      ))),
+    destroy: Effect.void
+  }
+}
+
 const makeKeyed = <V>(
   name: string,
   options: Store.KeyedOptions<V> & { readonly persist: Persistence.PersistEntry<V> },
-  { channel, node, redis, sql, table }: Engine
+  engine: Engine
 ): Effect.Effect<Store.Keyed<V, Store.PersistedError>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const json = Schema.toCodecJson(options.persist.entry)
-    const encode = (value: V) => JSON.stringify(Schema.encodeSync(json)(value))
-    const decode = (text: string) => Schema.decodeUnknownSync(json)(JSON.parse(text)) as V
-    for (const [key, value] of options.initial ?? []) {
-      yield* sql`insert into ${table} (store, key, version, value) values (${name}, ${key}, 1, ${encode(value)}) on conflict do nothing`
-    }
-    const rows = (keys?: ReadonlyArray<string>) =>
-      keys === undefined
-        ? sql<Row>`select key, version::int as version, value from ${table} where store = ${name}`
-        : sql<Row>`select key, version::int as version, value from ${table} where store = ${name} and key in ${sql.in(keys)}`
-    const versions = new Map<string, number>()
-    let state = HashMap.empty<string, V>()
-    for (const row of yield* rows()) {
-      versions.set(row.key, Number(row.version))
-      state = HashMap.set(state, row.key, decode(row.value))
-    }
-    const ref = yield* SubscriptionRef.make<Store.Change<V>>({ state, entries: [...HashMap.keys(state)] })
-
-    /** Applies the rows of `keys` as they are in the database now (absent: removed). */
-    const reload = (keys: ReadonlyArray<string>) =>
-      Effect.gen(function*() {
-        if (keys.length === 0) return
-        const found = new Map((yield* rows(keys)).map((row) => [row.key, row]))
-        yield* SubscriptionRef.update(ref, (current) => {
-          let next = current.state
-          const touched: Array<string> = []
-          for (const key of keys) {
-            const row = found.get(key)
-            if (row === undefined) {
-              if (HashMap.has(next, key)) touched.push(key)
-              versions.delete(key)
-              next = HashMap.remove(next, key)
-            } else if (Number(row.version) !== versions.get(key)) {
-              versions.set(key, Number(row.version))
-              next = HashMap.set(next, key, decode(row.value))
-              touched.push(key)
-            }
-          }
-          return touched.length === 0 ? current : { state: next, entries: touched }
-        })
-      })
-
-    /** One compare-and-set of `key` from what the database holds now; `undefined` when nothing changes. */
-    const attempt = (key: string, f: (current: Option.Option<V>) => Option.Option<V>) =>
-      Effect.gen(function*() {
-        const [row] = yield* rows([key])
-        const current = row === undefined ? Option.none<V>() : Option.some(decode(row.value))
-        const next = f(current)
-        if (Option.isNone(next) && row === undefined) return "unchanged" as const
-        const written = Option.isNone(next)
-          ? yield* sql`delete from ${table} where store = ${name} and key = ${key} and version = ${row!.version} returning key`
-          : row === undefined
-          ? yield* sql`insert into ${table} (store, key, version, value) values (${name}, ${key}, 1, ${encode(next.value)})
-              on conflict do nothing returning key`
-          : yield* sql`update ${table} set version = version + 1, value = ${encode(next.value)}
-              where store = ${name} and key = ${key} and version = ${row.version} returning key`
-        return written.length === 1 ? "written" as const : "lost" as const
-      })
-
-    const modifyAll = (keys: ReadonlyArray<string>, f: (key: string, current: Option.Option<V>) => Option.Option<V>) =>
-      Effect.gen(function*() {
-        const written: Array<string> = []
-        for (const key of keys) {
-          while (true) {
-            const outcome = yield* attempt(key, (current) => f(key, current))
-            if (outcome === "written") written.push(key)
-            if (outcome !== "lost") break
-            yield* Effect.sleep(yield* Random.nextBetween(0, 3))
-          }
-        }
-        if (written.length === 0) return { state: (yield* SubscriptionRef.get(ref)).state, entries: [] }
-        yield* reload(written)
-        yield* Effect.ignore(redis.send("PUBLISH", channel, JSON.stringify({ o: node, keys: written } satisfies Announcement)))
-        return { state: (yield* SubscriptionRef.get(ref)).state, entries: written }
-      }).pipe(
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause as Cause.Cause<never>)
-            : Effect.fail(
-              new Persistence.PersistenceError({ key: name, operation: "write", message: `store '${name}': the shared write failed`, cause: Cause.squash(cause) })
-            ))
-      ) as Effect.Effect<Store.Change<V>, Store.PersistedError>
-
-    const announcements = yield* redis.subscribe(channel)
+    const entries = yield* Entries.load(name, engine, entryCodec(options.persist.entry), options.initial ?? [])
+    const announcements = yield* engine.redis.subscribe(engine.channel)
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(announcements), (message) => {
       const { keys, o } = JSON.parse(message.message) as Announcement
-      return o === node ? Effect.void : Effect.ignore(reload(keys))
+      return o === engine.node ? Effect.void : Effect.ignore(entries.reload(keys))
     })).pipe(Effect.ignore))
-
-    const changes = Stream.suspend(() => {
-      let first = true
-      return Stream.map(SubscriptionRef.changes(ref), (change) =>
-        first ? ((first = false), { state: change.state, entries: [...HashMap.keys(change.state)] }) : change)
-    })
-    const keyed: Store.Keyed<V, Store.PersistedError> = {
-      name,
-      changed: typeof options.events === "object" ? options.events : Bus.event<Store.Change<V>>(`${name}:changed`),
-      get: ((key?: string) =>
-        Effect.map(SubscriptionRef.get(ref), (change) => (key === undefined ? change.state : HashMap.get(change.state, key)))) as Store.Keyed<V>["get"],
-      size: Effect.map(SubscriptionRef.get(ref), (change) => HashMap.size(change.state)),
-      set: (key, value) => modifyAll([key], () => Option.some(value)),
-      modify: (key, f) => modifyAll([key], (_, current) => f(current)),
-      delete: (...keys) => modifyAll(keys, () => Option.none()),
-      clear: Effect.flatMap(SubscriptionRef.get(ref), (change) => modifyAll([...HashMap.keys(change.state)], () => Option.none())),
-      changes,
-      listen: (handler, listenOptions) =>
-        Effect.asVoid(Effect.forkScoped(Stream.runForEach(
-          listenOptions?.immediate === true ? changes : Stream.drop(changes, 1),
-          (change) => Effect.catchCause(handler(change), (cause) => Effect.logError(`store '${name}': a listener failed`, cause))
-        ))),
-      destroy: Effect.void
-    }
-    return keyed
+    return facade(entries, options)
   }).pipe(Effect.orDie)

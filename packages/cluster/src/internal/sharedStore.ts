@@ -37,76 +37,109 @@ export const make = (prefix: string) =>
     )
     return {
       make: <A>(name: string, options: { readonly schema: Schema.Codec<A, any>; readonly initial: A }) =>
-        Effect.gen(function*() {
-          const json = Schema.toCodecJson(options.schema)
-          const encode = (a: A) => JSON.stringify(Schema.encodeSync(json)(a))
-          const decode = (text: string) => Schema.decodeUnknownSync(json)(JSON.parse(text))
-          const channel = `${prefix}:state:${name}`
-          yield* sql`insert into ${table} (name, version, value) values (${name}, 0, ${encode(options.initial)}) on conflict (name) do nothing`
-          const load = Effect.map(
-            sql<Row>`select version::int as version, value from ${table} where name = ${name}`,
-            (rows) => ({ version: Number(rows[0]!.version), value: decode(rows[0]!.value) })
-          )
-          const ref = yield* SubscriptionRef.make(yield* load)
-          const local = yield* Semaphore.make(1)
-          const refresh = Effect.flatMap(load, (row) =>
-            SubscriptionRef.update(ref, (current) => (row.version > current.version ? row : current)))
-
-          // Updates waiting for the next write of this node: applied in order on one read
-          // and written with one compare-and-set (a group commit).
-          let waiting: Array<Waiting<A>> = []
-          const attempt = (batch: ReadonlyArray<Waiting<A>>) =>
-            Effect.gen(function*() {
-              const row = yield* load
-              let value = row.value
-              const results = batch.map((w) => {
-                try {
-                  value = w.f(value)
-                  return Exit.succeed(value)
-                } catch (error) {
-                  return Exit.die(error)
-                }
-              })
-              const written = yield* sql<{ version: number }>`update ${table} set version = version + 1, value = ${encode(value)}
-                where name = ${name} and version = ${row.version} returning version::int as version`
-              return written.length === 1 ? { version: Number(written[0]!.version), value, results } : undefined
-            })
-          const commit = Effect.gen(function*() {
-            const batch = waiting
-            waiting = []
-            if (batch.length === 0) return
-            const write = Effect.gen(function*() {
-              while (true) {
-                const done = yield* attempt(batch)
-                if (done !== undefined) {
-                  yield* SubscriptionRef.update(ref, (current) => (done.version > current.version ? done : current))
-                  yield* Effect.ignore(redis.send("PUBLISH", channel, String(done.version)))
-                  batch.forEach((w, i) => Deferred.doneUnsafe(w.deferred, done.results[i]!))
-                  return
-                }
-                // Lost the race to another node: a short random pause spreads the retries.
-                yield* Effect.sleep(yield* Random.nextBetween(0, 3))
-              }
-            })
-            // A failed write (the database is gone) fails every update of the batch, as a defect.
-            yield* Effect.catchCause(write, (cause) =>
-              Effect.sync(() => batch.forEach((w) => Deferred.doneUnsafe(w.deferred, Exit.die(Cause.squash(cause))))))
-          }).pipe(local.withPermits(1), Effect.uninterruptible)
-          const update = (f: (a: A) => A): Effect.Effect<A> =>
-            Effect.suspend(() => {
-              const deferred = Deferred.makeUnsafe<A>()
-              waiting.push({ f, deferred })
-              return Effect.andThen(commit, Deferred.await(deferred))
-            })
-
-          const announcements = yield* redis.subscribe(channel)
-          yield* Effect.forkScoped(Effect.forever(Effect.andThen(Queue.take(announcements), refresh)).pipe(Effect.ignore))
-          return {
-            name,
-            get: Effect.map(SubscriptionRef.get(ref), (row) => row.value),
-            update,
-            changes: Stream.map(SubscriptionRef.changes(ref), (row) => row.value)
-          } satisfies SharedStore<A> as SharedStore<A>
-        }).pipe(Effect.orDie)
+        makeStore({ sql, redis, table, name, channel: `${prefix}:state:${name}` }, options)
     }
   })
+
+/** Where one shared store lives. */
+interface Place {
+  readonly sql: SqlClient.SqlClient
+  readonly redis: Redis.Redis["Service"]
+  readonly table: ReturnType<SqlClient.SqlClient>
+  readonly name: string
+  readonly channel: string
+}
+
+/** One shared store as this node knows it: its row's codec, the row as last read, and its loader. */
+interface Cell<A> extends Place {
+  readonly encode: (a: A) => string
+  readonly load: Effect.Effect<Versioned<A>, unknown>
+  readonly ref: SubscriptionRef.SubscriptionRef<Versioned<A>>
+}
+
+interface Versioned<A> {
+  readonly version: number
+  readonly value: A
+}
+
+const makeStore = <A>(place: Place, options: { readonly schema: Schema.Codec<A, any>; readonly initial: A }) =>
+  Effect.gen(function*() {
+    const { sql, table, name, redis, channel } = place
+    const json = Schema.toCodecJson(options.schema)
+    const encode = (a: A) => JSON.stringify(Schema.encodeSync(json)(a))
+    const decode = (text: string) => Schema.decodeUnknownSync(json)(JSON.parse(text))
+    yield* sql`insert into ${table} (name, version, value) values (${name}, 0, ${encode(options.initial)}) on conflict (name) do nothing`
+    const load = Effect.map(
+      sql<Row>`select version::int as version, value from ${table} where name = ${name}`,
+      (rows) => ({ version: Number(rows[0]!.version), value: decode(rows[0]!.value) })
+    )
+    const cell: Cell<A> = { ...place, encode, load, ref: yield* SubscriptionRef.make(yield* load) }
+    const local = yield* Semaphore.make(1)
+    // Updates waiting for the next write of this node: applied in order on one read
+    // and written with one compare-and-set (a group commit).
+    let waiting: Array<Waiting<A>> = []
+    const commit = Effect.suspend(() => {
+      const batch = waiting
+      waiting = []
+      return batch.length === 0 ? Effect.void : write(cell, batch)
+    }).pipe(local.withPermits(1), Effect.uninterruptible)
+    const update = (f: (a: A) => A): Effect.Effect<A> =>
+      Effect.suspend(() => {
+        const deferred = Deferred.makeUnsafe<A>()
+        waiting.push({ f, deferred })
+        return Effect.andThen(commit, Deferred.await(deferred))
+      })
+    const refresh = Effect.flatMap(load, (row) => SubscriptionRef.update(cell.ref, (current) => (row.version > current.version ? row : current)))
+    const announcements = yield* redis.subscribe(channel)
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(Queue.take(announcements), refresh)).pipe(Effect.ignore))
+    return {
+      name,
+      get: Effect.map(SubscriptionRef.get(cell.ref), (row) => row.value),
+      update,
+      changes: Stream.map(SubscriptionRef.changes(cell.ref), (row) => row.value)
+    } satisfies SharedStore<A> as SharedStore<A>
+  }).pipe(Effect.orDie)
+
+/** Applies `batch` in order to `value`: the value after each update, or the defect of one that threw. */
+const applyAll = <A>(value: A, batch: ReadonlyArray<Waiting<A>>) => {
+  const results = batch.map((w) => {
+    try {
+      value = w.f(value)
+      return Exit.succeed(value)
+    } catch (error) {
+      return Exit.die(error)
+    }
+  })
+  return { value, results }
+}
+
+/** One compare-and-set of `batch` applied to the row as it is now; `undefined` when another node wrote first. */
+const attempt = <A>({ sql, table, name, encode, load }: Cell<A>, batch: ReadonlyArray<Waiting<A>>) =>
+  Effect.gen(function*() {
+    const row = yield* load
+    const { value, results } = applyAll(row.value, batch)
+    const written = yield* sql<{ version: number }>`update ${table} set version = version + 1, value = ${encode(value)}
+      where name = ${name} and version = ${row.version} returning version::int as version`
+    return written.length === 1 ? { version: Number(written[0]!.version), value, results } : undefined
+  })
+
+/**
+ * Writes `batch` (again after a short random pause while another node wins the
+ * race), publishes the new version and completes every update of the batch. A
+ * failed write (the database is gone) fails every update of the batch, as a defect.
+ */
+const write = <A>(cell: Cell<A>, batch: ReadonlyArray<Waiting<A>>): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    while (true) {
+      const done = yield* attempt(cell, batch)
+      if (done !== undefined) {
+        yield* SubscriptionRef.update(cell.ref, (current) => (done.version > current.version ? done : current))
+        yield* Effect.ignore(cell.redis.send("PUBLISH", cell.channel, String(done.version)))
+        batch.forEach((w, i) => Deferred.doneUnsafe(w.deferred, done.results[i]!))
+        return
+      }
+      yield* Effect.sleep(yield* Random.nextBetween(0, 3))
+    }
+  }).pipe(Effect.catchCause((cause) =>
+    Effect.sync(() => batch.forEach((w) => Deferred.doneUnsafe(w.deferred, Exit.die(Cause.squash(cause)))))
+  ))
