@@ -204,7 +204,15 @@ const upgradeStatus = (url: string) =>
     socket.once("error", () => {})
   })
 
-describe("App sockets while starting", () => {
+/** The status and `Retry-After` of a GET of `url`. */
+const getStatus = (url: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(url)
+    await response.arrayBuffer()
+    return { status: response.status, retryAfter: response.headers.get("retry-after") }
+  })
+
+describe("App while starting", () => {
   it.live("a socket upgrade before the application is ready gets 503 with Retry-After (its handlers are not registered yet); once ready it is upgraded", () =>
     Effect.gen(function*() {
       let during: number | undefined
@@ -216,6 +224,20 @@ describe("App sockets while starting", () => {
       assert.strictEqual(during, 503)
       const url = yield* Effect.provideContext(TestServer.url("/ws", "ws"), booted.context)
       assert.strictEqual(yield* upgradeStatus(url), 101)
+      yield* Scope.close(booted.scope, Exit.void)
+    }))
+
+  it.live("a request for a path with no route yet gets 503 with Retry-After while the application starts, and 404 once it is ready", () =>
+    Effect.gen(function*() {
+      let during: { status: number; retryAfter: string | null } | undefined
+      const app = Service.layerDiscard("slow", Effect.gen(function*() {
+        const { address } = yield* HttpServer.HttpServer
+        during = yield* getStatus(`http://127.0.0.1:${"port" in address ? address.port : 0}/api/later`)
+      }))
+      const booted = yield* boot(app)
+      assert.deepStrictEqual(during, { status: 503, retryAfter: "1" })
+      const url = yield* Effect.provideContext(TestServer.url("/api/later"), booted.context)
+      assert.deepStrictEqual(yield* getStatus(url), { status: 404, retryAfter: null })
       yield* Scope.close(booted.scope, Exit.void)
     }))
 })

@@ -136,32 +136,37 @@ export const portInUse = (error: { readonly cause: unknown }): boolean =>
 
 /**
  * Answers every failure of every route with the JSON error envelope, and logs
- * the ones that are server faults (with the request line). Failures answered
- * here pass the drain check too: `catchCause` is last, so its answer is mapped
- * by nothing; it sets the header itself.
+ * the ones that are server faults (with the request line); while the server
+ * drains, every answer closes its connection. While the application starts, a path
+ * that has no route yet answers 503 with `Retry-After: 1` instead of 404: its
+ * route may be registered a moment later.
  */
 const errorEnvelope = (drain: Drain) =>
-  HttpRouter.middleware((app) =>
-    app.pipe(
-      // An error answer without a body (a static file that is not there) gets one too;
-      // while the server drains, every answer closes its connection.
-      Effect.map((response) => {
-        const answer = response.status >= 400 && response.body._tag === "Empty"
-          ? HttpServerResponse.jsonUnsafe({ error: STATUS_CODES[response.status]?.toLowerCase() ?? "error" }, {
-            status: response.status,
-            headers: response.headers
-          })
-          : response
-        return drain.draining ? HttpServerResponse.setHeader(answer, "connection", "close") : answer
-      }),
-      Effect.catchCause((cause) =>
-        HttpServerRequest.HttpServerRequest.use((request) =>
-          Effect.map(recover(cause, `${request.method} ${request.url}`), (failure) =>
-            HttpServerResponse.jsonUnsafe(failure.body, {
-              status: failure.status,
-              headers: drain.draining ? { ...failure.headers, connection: "close" } : failure.headers ?? {}
-            }))))
-    ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>, { global: true })
+  HttpRouter.middleware(Effect.gen(function*() {
+    const { phase } = yield* Health.Readiness
+    const finish = (answer: HttpServerResponse.HttpServerResponse) => {
+      const ready = answer.status === 404 && phase.value === "starting" ? notReady : answer
+      return drain.draining ? HttpServerResponse.setHeader(ready, "connection", "close") : ready
+    }
+    return (app: Effect.Effect<HttpServerResponse.HttpServerResponse, any, any>) =>
+      app.pipe(
+        // An error answer without a body (a static file that is not there) gets one too.
+        Effect.map((response) =>
+          finish(
+            response.status >= 400 && response.body._tag === "Empty"
+              ? HttpServerResponse.jsonUnsafe({ error: STATUS_CODES[response.status]?.toLowerCase() ?? "error" }, {
+                status: response.status,
+                headers: response.headers
+              })
+              : response
+          )
+        ),
+        Effect.catchCause((cause) =>
+          HttpServerRequest.HttpServerRequest.use((request) =>
+            Effect.map(recover(cause, `${request.method} ${request.url}`), (failure) =>
+              finish(HttpServerResponse.jsonUnsafe(failure.body, { status: failure.status, headers: failure.headers ?? {} })))))
+      ) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, HttpServerRequest.HttpServerRequest>
+  }), { global: true })
 
 const notReady = HttpServerResponse.jsonUnsafe({ error: "starting" }, { status: 503, headers: { "retry-after": "1" } })
 
