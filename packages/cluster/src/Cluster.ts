@@ -16,6 +16,8 @@
  * - **durable queues**: a `QueueService` with `durable: true` keeps its jobs in Redis
  *   (`effect/persistence` `PersistedQueue`): any node's workers run them, every node
  *   reads and cancels them, and a job whose worker died runs again (at least once).
+ *   The records of the newest `history` finished jobs are kept (default 1,000), as
+ *   in memory.
  * - **sockets**: the `SocketServer` the application's layers get relays `publish` and
  *   `broadcast` to the clients of every node, and `push(sid)` to the node that holds
  *   the session (a directory of sessions in Redis): no sticky sessions needed.

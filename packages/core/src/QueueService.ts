@@ -142,6 +142,8 @@ export interface DurableOptions {
   readonly validate: (input: unknown) => Effect.Effect<unknown, ValidationError>
   readonly workers: number
   readonly retry: Schedule.Schedule<unknown, unknown> | undefined
+  /** How many finished jobs' records are kept (the oldest finished go first). */
+  readonly history: number
 }
 
 /**
@@ -276,7 +278,8 @@ export const make: <S extends Schema.Top, E, R>(
               handle: (item, job) => Effect.provideContext(options.handle(item, job), context),
               validate: (input) => Effect.provideContext(validate(options.item, input), context),
               workers: Math.max(1, Math.floor(options.workers ?? 1)),
-              retry: options.retry
+              retry: options.retry,
+              history: Math.max(0, Math.floor(options.history ?? 1000))
             }) as Effect.Effect<QueueService<any>, never, Scope.Scope>)),
     internal.listed
   )

@@ -43,13 +43,23 @@ interface Engine extends DurableOptions {
   readonly bus: Bus.Bus["Service"] | undefined
 }
 
-/** The job records of queue `name`: one JSON value per job in a Redis hash; a write also tells this node's bus. */
+/**
+ * The job records of queue `name`: one JSON value per job in a Redis hash; a write
+ * also tells this node's bus. Finished jobs are also listed by the time they
+ * finished in a sorted set, so that only the newest `history` of them are kept.
+ */
 const makeRecords = (name: string, options: QueueService.DurableOptions, engine: Engine) => {
   const key = `${engine.prefix}jobs:${name}`
+  const finishedKey = `${engine.prefix}jobs-finished:${name}`
   const json = Schema.toCodecJson(options.item as Schema.Codec<unknown, unknown>)
   const decodeItem = Schema.decodeUnknownSync(json)
   const updated = Bus.event<Job>(`${name}:job`)
   const toJob = (stored: Stored): Job => ({ ...stored, item: decodeItem(stored.item) })
+  const write = (stored: Stored) =>
+    Effect.andThen(
+      engine.redis.send("HSET", key, stored.id, JSON.stringify(stored)),
+      Effect.sync(() => engine.bus?.emitUnsafe(updated, toJob(stored)))
+    )
   return {
     updated,
     toJob,
@@ -57,11 +67,19 @@ const makeRecords = (name: string, options: QueueService.DurableOptions, engine:
     decodeItem,
     read: (id: string) =>
       Effect.map(engine.redis.send<string | null>("HGET", key, id), (raw) => (raw === null ? undefined : JSON.parse(raw) as Stored)),
-    write: (stored: Stored) =>
-      Effect.andThen(
-        engine.redis.send("HSET", key, stored.id, JSON.stringify(stored)),
-        Effect.sync(() => engine.bus?.emitUnsafe(updated, toJob(stored)))
-      ),
+    write,
+    /** Records a job's end, then drops the records of the finished jobs beyond `history`, oldest first. */
+    finish: (stored: Stored) =>
+      Effect.gen(function*() {
+        yield* write(stored)
+        yield* engine.redis.send("ZADD", finishedKey, String(stored.finishedAt ?? Date.now()), stored.id)
+        const excess = (yield* engine.redis.send<number>("ZCARD", finishedKey)) - options.history
+        if (excess <= 0) return
+        const ids = yield* engine.redis.send<ReadonlyArray<string>>("ZRANGE", finishedKey, "0", String(excess - 1))
+        if (ids.length === 0) return
+        yield* engine.redis.send("ZREM", finishedKey, ...ids)
+        yield* engine.redis.send("HDEL", key, ...ids)
+      }),
     all: Effect.map(engine.redis.send<ReadonlyArray<string>>("HVALS", key), (values) =>
       values.map((raw) => JSON.parse(raw) as Stored).sort((a, b) => a.enqueuedAt - b.enqueuedAt))
   }
@@ -101,7 +119,7 @@ const runJob = (records: Records, options: QueueService.DurableOptions, running:
       : Cause.hasInterruptsOnly(exit.cause)
       ? { state: "cancelled" as const, reason: "cancelled", progress: record.progress }
       : { state: "failed" as const, reason: Cause.pretty(exit.cause), progress: record.progress }
-    yield* records.write({ ...record, ...end, finishedAt: Date.now() })
+    yield* records.finish({ ...record, ...end, finishedAt: Date.now() })
   })
 
 /** One durable queue on this node: its persisted queue, its job records and the jobs it runs now. */
@@ -212,12 +230,12 @@ const enqueueIn = ({ name, queue, records: { encodeItem, write } }: Live) => (it
  * acknowledged); a running one is interrupted by the node that runs it, and this
  * waits (a bounded while) until that node has recorded the end.
  */
-const cancelIn = ({ channel, engine: { redis }, records: { read, write } }: Live) => (id: string): Effect.Effect<boolean> =>
+const cancelIn = ({ channel, engine: { redis }, records: { finish, read } }: Live) => (id: string): Effect.Effect<boolean> =>
   Effect.gen(function*() {
     const stored = yield* read(id)
     if (stored === undefined || finished(stored.state)) return false
     if (stored.state === "queued") {
-      yield* write({ ...stored, state: "cancelled", reason: "cancelled", finishedAt: Date.now() })
+      yield* finish({ ...stored, state: "cancelled", reason: "cancelled", finishedAt: Date.now() })
       return true
     }
     yield* redis.send("PUBLISH", channel, id)
