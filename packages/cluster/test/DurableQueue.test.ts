@@ -46,5 +46,5 @@ describe("Durable queues", () => {
       assert.strictEqual(yield* redis.send<number>("HLEN", `${prefix}:jobs:pruned`), 2)
       const gone = yield* Effect.flip(queue.await(ids[0]!))
       assert.strictEqual(gone._tag, "JobNotFound")
-    }).pipe(Effect.provide(engine), Effect.scoped), 20_000)
+    }).pipe(Effect.scoped, Effect.provide(engine)), 20_000)
 })

@@ -10,7 +10,7 @@
  * @internal
  */
 import { Bus, Persistence, Store } from "@specter-runtime/core"
-import { Cause, Effect, HashMap, Option, Queue, Random, Schema, type Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Deferred, Effect, HashMap, Option, Queue, Random, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import { Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
 
@@ -75,6 +75,8 @@ class Entries<V> {
   readonly codec: EntryCodec<V>
   readonly ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>
   readonly versions: Map<string, number>
+  /** Completed when the streams of this generation end (`destroy`). */
+  private ended: Deferred.Deferred<void> = Deferred.makeUnsafe()
 
   constructor(name: string, engine: Engine, codec: EntryCodec<V>, ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>, versions: Map<string, number>) {
     this.name = name
@@ -178,12 +180,31 @@ class Entries<V> {
         )))
   }
 
-  /** Every change, the first naming every key. */
+  /** Every change, the first naming every key, until `destroy`. */
   get changes(): Stream.Stream<Store.Change<V>> {
     return Stream.suspend(() => {
       let first = true
       return Stream.map(SubscriptionRef.changes(this.ref), (change) =>
-        first ? ((first = false), { state: change.state, entries: [...HashMap.keys(change.state)] }) : change)
+        first ? ((first = false), { state: change.state, entries: [...HashMap.keys(change.state)] }) : change).pipe(
+          Stream.interruptWhen(Deferred.await(this.ended))
+        )
+    })
+  }
+
+  /**
+   * Ends this node's subscriptions and streams without notifying them, then resets
+   * the rows to the `initial` entries (every other key removed), which every node
+   * then reloads.
+   */
+  destroy(initial: ReadonlyMap<string, V>): Effect.Effect<void, Store.PersistedError> {
+    return Effect.suspend(() => {
+      const ended = this.ended
+      this.ended = Deferred.makeUnsafe()
+      const keys = new Set([...HashMap.keys(this.ref.value.state), ...initial.keys()])
+      return Deferred.succeed(ended, undefined).pipe(
+        Effect.andThen(this.modifyAll([...keys], (key) => (initial.has(key) ? Option.some(initial.get(key)!) : Option.none()))),
+        Effect.asVoid
+      )
     })
   }
 }
@@ -215,7 +236,7 @@ const facade = <V>(entries: Entries<V>, options: Store.KeyedOptions<V>): Store.K
         listenOptions?.immediate === true ? changes : Stream.drop(changes, 1),
         (change) => Effect.catchCause(handler(change), (cause) => Effect.logError(`store '${name}': a listener failed`, cause))
       ))),
-    destroy: Effect.void
+    destroy: entries.destroy(new Map(options.initial ?? []))
   }
 }
 
