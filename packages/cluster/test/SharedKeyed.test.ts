@@ -7,15 +7,17 @@
 import { NodeRedis } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
+import { Bus } from "@specter-runtime/core"
 import { Effect, Exit, Fiber, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 import * as sharedKeyed from "../src/internal/sharedKeyed.ts"
 
 const prefix = `specter_test_keyed_${process.pid}_${Date.now()}`
 
-const connections = Layer.merge(
+const connections = Layer.mergeAll(
   NodeRedis.layer({ url: "redis://127.0.0.1:6379" }),
-  PgClient.layer({ url: Redacted.make("postgres://root@127.0.0.1:5432/test") })
+  PgClient.layer({ url: Redacted.make("postgres://root@127.0.0.1:5432/test") }),
+  Bus.layer
 )
 
 /** The engine, and the table dropped when the scope closes. */
@@ -46,5 +48,20 @@ describe("Shared keyed stores", () => {
       assert.deepStrictEqual(Option.getOrUndefined(yield* items.get("a")), 1)
       yield* items.set("c", 3)
       assert.deepStrictEqual((yield* Stream.runCollect(Stream.take(items.changes, 1)))[0]!.entries.slice().sort(), ["a", "c"], "the store stays usable")
+    }).pipe(Effect.scoped, Effect.provide(connections)), 20_000)
+
+  it.live("with events, every change is published on this node's bus as <name>:changed, and destroy's reset is not", () =>
+    Effect.gen(function*() {
+      const { shared } = yield* engine
+      const bus = yield* Bus.Bus
+      const items = yield* shared.makeKeyed<number>("evented", { events: true, persist: { entry: Schema.Number } })
+      const published = yield* bus.subscribe(items.changed)
+      const events = yield* Effect.forkChild(Stream.runCollect(Stream.take(published, 3)))
+      yield* items.set("a", 1)
+      yield* items.set("b", 2)
+      yield* items.destroy
+      yield* items.set("c", 3)
+      const seen = yield* Fiber.join(events).pipe(Effect.timeout("2 seconds"))
+      assert.deepStrictEqual(seen.map((change) => change.entries), [["a"], ["b"], ["c"]])
     }).pipe(Effect.scoped, Effect.provide(connections)), 20_000)
 })

@@ -29,6 +29,7 @@ export const make = (prefix: string, node: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const redis = yield* Redis.Redis
+    const bus = Option.getOrUndefined(yield* Effect.serviceOption(Bus.Bus))
     const table = sql(`${prefix}_entries`)
     yield* sql`create table if not exists ${table} (
       store text not null, key text not null, version bigint not null, value text not null, primary key (store, key))`.pipe(
@@ -38,7 +39,7 @@ export const make = (prefix: string, node: string) =>
     )
     return Store.SharedKeyed.of({
       makeKeyed: <V>(name: string, options: Store.KeyedOptions<V> & { readonly persist: Persistence.PersistEntry<V> }) =>
-        makeKeyed(name, options, { sql, redis, table, channel: `${prefix}:entries:${name}`, node })
+        makeKeyed(name, options, { sql, redis, table, channel: `${prefix}:entries:${name}`, node, bus })
     })
   })
 
@@ -48,6 +49,8 @@ interface Engine {
   readonly table: ReturnType<SqlClient.SqlClient>
   readonly channel: string
   readonly node: string
+  /** Where a store with `events` publishes its changes (this node's bus). */
+  readonly bus: Bus.Bus["Service"] | undefined
 }
 
 /** A JSON codec of an entry's value, made from its Schema. */
@@ -104,12 +107,20 @@ class Entries<V> {
     })
   }
 
+  /** Called with every change this node applies, unless silent (`events`). */
+  onChange: ((change: Store.Change<V>) => void) | undefined = undefined
+
   /** Applies the rows of `keys` as they are in the database now (absent: removed). */
-  reload(keys: ReadonlyArray<string>): Effect.Effect<void, unknown> {
+  reload(keys: ReadonlyArray<string>, silent = false): Effect.Effect<void, unknown> {
     if (keys.length === 0) return Effect.void
     return Effect.flatMap(rows(this.engine, this.name, keys), (found) => {
       const byKey = new Map(found.map((row) => [row.key, row]))
-      return SubscriptionRef.update(this.ref, (current) => this.applyRows(current, keys, byKey))
+      return SubscriptionRef.modify(this.ref, (current) => {
+        const next = this.applyRows(current, keys, byKey)
+        return [next === current ? undefined : next, next] as const
+      }).pipe(Effect.map((change) => {
+        if (change !== undefined && !silent) this.onChange?.(change)
+      }))
     })
   }
 
@@ -154,7 +165,11 @@ class Entries<V> {
    * Writes `f` of each key (retried after a short random pause while another
    * node wins the race), then reloads and announces the keys written.
    */
-  modifyAll(keys: ReadonlyArray<string>, f: (key: string, current: Option.Option<V>) => Option.Option<V>): Effect.Effect<Store.Change<V>, Store.PersistedError> {
+  modifyAll(
+    keys: ReadonlyArray<string>,
+    f: (key: string, current: Option.Option<V>) => Option.Option<V>,
+    silent = false
+  ): Effect.Effect<Store.Change<V>, Store.PersistedError> {
     const self = this
     const { channel, node, redis } = this.engine
     return Effect.gen(function*() {
@@ -168,7 +183,7 @@ class Entries<V> {
         }
       }
       if (written.length > 0) {
-        yield* self.reload(written)
+        yield* self.reload(written, silent)
         yield* Effect.ignore(redis.send("PUBLISH", channel, JSON.stringify({ o: node, keys: written } satisfies Announcement)))
       }
       return { state: (yield* SubscriptionRef.get(self.ref)).state, entries: written }
@@ -193,8 +208,8 @@ class Entries<V> {
 
   /**
    * Ends this node's subscriptions and streams without notifying them, then resets
-   * the rows to the `initial` entries (every other key removed), which every node
-   * then reloads.
+   * the rows to the `initial` entries (every other key removed), with no change
+   * event here; every other node then reloads them.
    */
   destroy(initial: ReadonlyMap<string, V>): Effect.Effect<void, Store.PersistedError> {
     return Effect.suspend(() => {
@@ -202,7 +217,7 @@ class Entries<V> {
       this.ended = Deferred.makeUnsafe()
       const keys = new Set([...HashMap.keys(this.ref.value.state), ...initial.keys()])
       return Deferred.succeed(ended, undefined).pipe(
-        Effect.andThen(this.modifyAll([...keys], (key) => (initial.has(key) ? Option.some(initial.get(key)!) : Option.none()))),
+        Effect.andThen(this.modifyAll([...keys], (key) => (initial.has(key) ? Option.some(initial.get(key)!) : Option.none()), true)),
         Effect.asVoid
       )
     })
@@ -216,13 +231,13 @@ const rows = ({ sql, table }: Pick<Engine, "sql" | "table">, name: string, keys?
     : sql<Row>`select key, version::int as version, value from ${table} where store = ${name} and key in ${sql.in(keys)}`
 
 /** The `Store.Keyed` of `entries`. */
-const facade = <V>(entries: Entries<V>, options: Store.KeyedOptions<V>): Store.Keyed<V, Store.PersistedError> => {
+const facade = <V>(entries: Entries<V>, options: Store.KeyedOptions<V>, changed: Bus.Event<Store.Change<V>>): Store.Keyed<V, Store.PersistedError> => {
   const { name, ref } = entries
   const changes = entries.changes
   const modifyAll = entries.modifyAll.bind(entries)
   return {
     name,
-    changed: typeof options.events === "object" ? options.events : Bus.event<Store.Change<V>>(`${name}:changed`),
+    changed,
     get: ((key?: string) =>
       Effect.map(SubscriptionRef.get(ref), (change) => (key === undefined ? change.state : HashMap.get(change.state, key)))) as Store.Keyed<V>["get"],
     size: Effect.map(SubscriptionRef.get(ref), (change) => HashMap.size(change.state)),
@@ -252,5 +267,9 @@ const makeKeyed = <V>(
       const { keys, o } = JSON.parse(message.message) as Announcement
       return o === engine.node ? Effect.void : Effect.ignore(entries.reload(keys))
     })).pipe(Effect.ignore))
-    return facade(entries, options)
+    const changed = typeof options.events === "object" ? options.events : Bus.event<Store.Change<V>>(`${name}:changed`)
+    const bus = engine.bus
+    // Every change this node applies (its own and those it reloads), as `events` does in memory.
+    if (options.events && bus !== undefined) entries.onChange = (change) => bus.emitUnsafe(changed, change)
+    return facade(entries, options, changed)
   }).pipe(Effect.orDie)
