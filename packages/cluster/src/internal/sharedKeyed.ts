@@ -13,6 +13,7 @@ import { Bus, Persistence, Store } from "@specter-runtime/core"
 import { Cause, Deferred, Effect, HashMap, Option, Queue, Random, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import { Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
+import { type Backing, createTable } from "./backing.ts"
 
 interface Row {
   readonly key: string
@@ -31,23 +32,15 @@ export const make = (prefix: string, node: string) =>
     const redis = yield* Redis.Redis
     const bus = Option.getOrUndefined(yield* Effect.serviceOption(Bus.Bus))
     const table = sql(`${prefix}_entries`)
-    yield* sql`create table if not exists ${table} (
-      store text not null, key text not null, version bigint not null, value text not null, primary key (store, key))`.pipe(
-      // Nodes starting together race on "if not exists" (PostgreSQL then reports a duplicate): the next try sees the table.
-      Effect.retry({ times: 3 }),
-      Effect.orDie
-    )
+    yield* createTable(sql`create table if not exists ${table} (
+      store text not null, key text not null, version bigint not null, value text not null, primary key (store, key))`)
     return Store.SharedKeyed.of({
       makeKeyed: <V>(name: string, options: Store.KeyedOptions<V> & { readonly persist: Persistence.PersistEntry<V> }) =>
         makeKeyed(name, options, { sql, redis, table, channel: `${prefix}:entries:${name}`, node, bus })
     })
   })
 
-interface Engine {
-  readonly sql: SqlClient.SqlClient
-  readonly redis: Redis.Redis["Service"]
-  readonly table: ReturnType<SqlClient.SqlClient>
-  readonly channel: string
+interface Engine extends Backing {
   readonly node: string
   /** Where a store with `events` publishes its changes (this node's bus). */
   readonly bus: Bus.Bus["Service"] | undefined

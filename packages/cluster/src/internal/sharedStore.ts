@@ -13,6 +13,7 @@
 import { Cause, Deferred, Effect, Exit, Queue, Random, Schema, Semaphore, Stream, SubscriptionRef } from "effect"
 import { Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
+import { type Backing, createTable } from "./backing.ts"
 import type { SharedStore } from "../SharedStore.ts"
 
 interface Waiting<A> {
@@ -30,24 +31,16 @@ export const make = (prefix: string) =>
     const sql = yield* SqlClient.SqlClient
     const redis = yield* Redis.Redis
     const table = sql(`${prefix}_state`)
-    yield* sql`create table if not exists ${table} (name text primary key, version bigint not null, value text not null)`.pipe(
-      // Nodes starting together race on "if not exists" (PostgreSQL then reports a duplicate): the next try sees the table.
-      Effect.retry({ times: 3 }),
-      Effect.orDie
-    )
+    yield* createTable(sql`create table if not exists ${table} (name text primary key, version bigint not null, value text not null)`)
     return {
       make: <A>(name: string, options: { readonly schema: Schema.Codec<A, any>; readonly initial: A }) =>
         makeStore({ sql, redis, table, name, channel: `${prefix}:state:${name}` }, options)
     }
   })
 
-/** Where one shared store lives. */
-interface Place {
-  readonly sql: SqlClient.SqlClient
-  readonly redis: Redis.Redis["Service"]
-  readonly table: ReturnType<SqlClient.SqlClient>
+/** Where one shared store lives: its row is `name` in the table. */
+interface Place extends Backing {
   readonly name: string
-  readonly channel: string
 }
 
 /** One shared store as this node knows it: its row's codec, the row as last read, and its loader. */
