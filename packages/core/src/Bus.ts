@@ -176,6 +176,14 @@ export class Bus extends Context.Service<Bus, {
   /** Every event that has had a subscriber, with its counters. */
   readonly stats: () => ReadonlyArray<EventStats>
   /**
+   * Subscribes in the calling scope to the names of the events the bus keeps (see
+   * `stats`): every one it keeps now, then each new one as it gets its first
+   * subscriber or publisher. A name may come twice. For tools that follow every
+   * event, such as the inspector: they see an event from its first use instead of
+   * at their next poll of `stats`.
+   */
+  readonly eventNames: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
+  /**
    * Installs `bridge` until the calling scope closes: from then on every emit of an
    * event with a Schema is also handed to it. One bridge at a time (a second one
    * replaces the first).
@@ -243,6 +251,7 @@ export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.ma
         published: topic.published,
         dropped: topic.dropped
       })),
+    eventNames: topics.names(),
     bridge: (next) => bridging.install(next),
     receive: (name, json) => bridging.receive(name, json)
   })

@@ -22,6 +22,18 @@ const Other = Bus.event<string>("other")
 const TestBus = Layer.merge(Bus.layer, TestLogger.layer)
 
 describe("Bus", () => {
+  it.effect("eventNames names the events the bus keeps, then each new one as it gets its first subscriber or publisher", () =>
+    Effect.gen(function*() {
+      const bus = yield* Bus.Bus
+      yield* bus.subscribe(Bus.event<number>("first"))
+      const names = yield* bus.eventNames
+      const seen = yield* Effect.forkChild(Stream.runCollect(Stream.take(names, 3)))
+      bus.publisher(Bus.event<number>("second"))
+      yield* bus.emit(Bus.event<number>("never-used"), 1)
+      yield* bus.subscribe(Bus.event<number>("third"))
+      assert.deepStrictEqual(yield* Fiber.join(seen), ["first", "second", "third"])
+    }).pipe(Effect.scoped, Effect.provide(Bus.layer)))
+
   it.effect("BUS-01 emitAndWait returns after every listener handled the event", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []

@@ -79,8 +79,8 @@ describe("Inspector", () => {
         const token = yield* pageToken
         const registry = yield* Registry.Registry
         const slow = yield* registry.require(QueueService.registryKey("slow"))
-        // The inspector follows an event within its interval of the event's first
-        // publisher, and sees its traffic from then on: the job starts once it does.
+        // The inspector follows an event from its first subscriber or publisher (here the
+        // queue, at its start), on a fiber of its own: the job starts once it does.
         const bus = yield* Bus.Bus
         yield* Effect.repeat(Effect.sync(() => bus.subscribers(slow.updated)), {
           until: (subscribers) => subscribers > 0,

@@ -141,9 +141,22 @@ export class Topics {
   private readonly table = new Map<string, Topic>()
   private readonly scope: Scope.Scope
   private readonly context: Context.Context<never>
+  /** The name of every topic created from now on, for `names`. */
+  private readonly created: PubSub.PubSub<string>
   constructor(context: Context.Context<Scope.Scope>) {
     this.scope = Context.get(context, Scope.Scope)
     this.context = context as Context.Context<never>
+    this.created = Effect.runSync(PubSub.unbounded<string>())
+    Effect.runSync(Scope.addFinalizer(this.scope, PubSub.shutdown(this.created)))
+  }
+
+  /**
+   * Subscribes in the calling scope: every topic's name now, then each new one as
+   * it is created. A topic created while this starts may be named twice.
+   */
+  names(): Effect.Effect<Stream.Stream<string>, never, Scope.Scope> {
+    return Effect.map(PubSub.subscribe(this.created), (subscription) =>
+      Stream.concat(Stream.fromIterable([...this.table.keys()]), Stream.fromSubscription(subscription)))
   }
 
   get(name: string): Topic | undefined {
@@ -159,6 +172,7 @@ export class Topics {
       topic = new Topic(name, pubsub)
       this.table.set(name, topic)
       observeTopic(topic, this.context, this.scope)
+      PubSub.publishUnsafe(this.created, name)
     }
     if (schema !== undefined && topic.codec === undefined) topic.codec = codec(schema)
     return topic

@@ -81,7 +81,7 @@ const routes = (options: Options) =>
     const sockets = yield* SocketServer.SocketServer
     const ingress = yield* SocketIngress
     const bus = yield* Bus.Bus
-    const observer = yield* Observer.make({ tail: options.tail ?? 200, lines: options.lines ?? 20 }, interval)
+    const observer = yield* Observer.make({ tail: options.tail ?? 200, lines: options.lines ?? 20 })
     const tokens = yield* makeTokens
     const watching = new Set<string>()
     const [html, script, style] = yield* readAssets

@@ -8,7 +8,7 @@
  * @internal
  */
 import { Bus, ManagedProcess, Watcher } from "@specter-runtime/core"
-import { Clock, Duration, Effect, Option, Schedule, type Scope, Stream } from "effect"
+import { Clock, Duration, Effect, Option, type Scope, Stream } from "effect"
 import type { BusTraffic, ProcessView, WatcherView } from "../Inspector.ts"
 
 /** The events the views are built from, followed from the start. */
@@ -96,9 +96,9 @@ const record = (
 
 /**
  * Follows the bus in the calling scope: the lifecycle events at once, every other
- * event the bus lists within `every` of its first subscriber.
+ * event as soon as the bus has it (`Bus.eventNames`).
  */
-export const make = (limits: Limits, every: Duration.Input): Effect.Effect<Observer, never, Bus.Bus | Scope.Scope> =>
+export const make = (limits: Limits): Effect.Effect<Observer, never, Bus.Bus | Scope.Scope> =>
   Effect.gen(function*() {
     const bus = yield* Bus.Bus
     const traffic: Array<BusTraffic> = []
@@ -118,10 +118,8 @@ export const make = (limits: Limits, every: Duration.Input): Effect.Effect<Obser
           })))
       })
     yield* Effect.forEach(lifecycle, follow, { discard: true })
-    const discover = Effect.suspend(() =>
-      Effect.forEach(bus.stats().filter((s) => !followed.has(s.event)), (s) => follow(Bus.event(s.event)), { discard: true })
-    )
-    yield* Effect.forkScoped(Effect.repeat(discover, Schedule.spaced(every)))
+    const names = yield* bus.eventNames
+    yield* Effect.forkScoped(Stream.runForEach(names, (name) => (followed.has(name) ? Effect.void : follow(Bus.event(name)))))
     return {
       traffic: () => traffic.slice(),
       watchers: () => [...watchers.values()],
