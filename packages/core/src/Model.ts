@@ -99,8 +99,9 @@ export interface Model<S extends object, E = never> {
   readonly changed: Bus.Event<S>
   /**
    * With no path, the whole state; with a path, the value there, or `orElse` when
-   * it is missing (a stored `null` is returned as `null`). Snapshots are shared and
-   * frozen, never copied. Original: `get(path, default)`, `snapshot()`.
+   * it is missing (a stored `null` is returned as `null`). Snapshots are shared,
+   * never copied, and frozen outside production (see `Store.FreezeStates`).
+   * Original: `get(path, default)`, `snapshot()`.
    */
   readonly get: {
     (): Effect.Effect<S>
@@ -111,7 +112,7 @@ export interface Model<S extends object, E = never> {
   readonly select: <A>(selector: (state: S) => A) => Effect.Effect<A>
   /**
    * Sets the value at a non-empty path, creating missing objects on the way, and
-   * returns the new state. `value` is frozen in place. Setting a structurally equal
+   * returns the new state. `value` is frozen in place (see `Store.FreezeStates`). Setting a structurally equal
    * value changes nothing and notifies nobody. Fails with `InvalidPath` when a value
    * on the way is not an object (the original replaced it). Original: `set(path, value)`.
    */
@@ -168,9 +169,9 @@ export interface Model<S extends object, E = never> {
 type Node = Readonly<Record<string, unknown>>
 
 /**
- * Creates a model holding `initial` (frozen in place) in the calling scope; same
- * options as `Store.make` (`events`, `persist`). Needs the `Bus` when `events` is
- * on, and a `KeyValueStore` when persisted.
+ * Creates a model holding `initial` (frozen in place, see `Store.FreezeStates`)
+ * in the calling scope; same options as `Store.make` (`events`, `persist`).
+ * Needs the `Bus` when `events` is on, and a `KeyValueStore` when persisted.
  *
  * Fails with `PersistenceError` or `StoredStateInvalid` (persisted models only).
  * Original: `create_model(name, initial_state, emit_events, change_event)`.

@@ -165,8 +165,8 @@ export interface Store<S extends object, E = never> {
   readonly clear: {} extends S ? () => Effect.Effect<S, E> : never
   /**
    * Replaces the state with `f(state)` atomically. `f` must be pure: it receives
-   * the frozen current state and returns the next one (the original's draft
-   * mutation is a `TypeError` on a frozen object). If `f` throws, or returns a
+   * the current state, frozen outside production, and returns the next one (the
+   * original's draft mutation is a `TypeError` on a frozen object). If `f` throws, or returns a
    * non-object, the state is unchanged and that is a defect. Original: `update`.
    */
   readonly update: (f: (state: S) => S) => Effect.Effect<S, E>
@@ -197,7 +197,7 @@ const freezeValues = <A extends object>(record: A, freeze: <V>(value: V) => V): 
 }
 
 /**
- * Creates a store holding `initial` (frozen in place) in the calling scope. With
+ * Creates a store holding `initial` (frozen in place, see `FreezeStates`) in the calling scope. With
  * `persist`, the state starts from the stored one (see `Persistence`); closing
  * the scope flushes pending writes and ends the subscriptions. Needs the `Bus`
  * when `events` is on, and a `KeyValueStore` when persisted.
