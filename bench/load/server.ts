@@ -20,8 +20,11 @@ export interface Server {
   readonly url: string
   /** Milliseconds from spawn to the first 200 of the readiness path. */
   readonly startupMs: number
-  /** `process.memoryUsage()` of the server after a full GC (bytes). */
-  readonly memory: () => Promise<NodeJS.MemoryUsage>
+  /**
+   * `process.memoryUsage()` of the server after a full GC (bytes); with
+   * `compact`, after V8's last-resort GC (see `servers/probe.ts`).
+   */
+  readonly memory: (compact?: boolean) => Promise<NodeJS.MemoryUsage>
   /** User + system CPU seconds the server has used so far. */
   readonly cpuSeconds: () => number
   /** SIGTERM, then milliseconds until the process exited (SIGKILL after `limitMs`). */
@@ -90,11 +93,11 @@ export const start = async (name: ServerName, pinning: Pinning | undefined): Pro
     core: pinning === undefined ? undefined : Number(pinning.server),
     url,
     startupMs,
-    memory: () =>
+    memory: (compact = false) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${name} did not report its memory`)), 10_000)
         child.once("message", (message) => (clearTimeout(timer), resolve((message as { memory: NodeJS.MemoryUsage }).memory)))
-        child.send("memory")
+        child.send(compact ? "memory:compact" : "memory")
       }),
     cpuSeconds: () => processSeconds(pid),
     stop: async (limitMs = 20_000) => {
