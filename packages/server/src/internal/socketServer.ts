@@ -196,8 +196,9 @@ export class Hub implements SessionHost, FrameHost {
     let sent = 0
     for (const session of sessions) {
       bytes ??= Buffer.from(encodeOrThrow(frame), "utf8")
-      if (session.write(bytes)) sent++
+      if (session.writeUncounted(bytes)) sent++
     }
+    if (sent > 0) this.meter.framesSent(sent)
     return sent
   }
 

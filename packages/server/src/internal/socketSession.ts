@@ -20,10 +20,21 @@ import type { SocketMeter } from "./metrics.ts"
 
 const OPEN = 1
 
-/** The writes of one turn of the event loop go out together (`ws` writes each frame as its own `writev`). */
-const uncork = (session: SessionImpl): void => {
-  session.corked = false
-  session.socket.uncork()
+/**
+ * The writes of one turn of the event loop go out together (`ws` writes each
+ * frame as its own `writev`): a connection's first write of a turn corks it, and
+ * one `nextTick` per turn uncorks every connection corked in it (a broadcast to
+ * 1,000 connections schedules one, not 1,000).
+ */
+let corked: Array<SessionImpl> = []
+
+const uncorkAll = (): void => {
+  const batch = corked
+  corked = []
+  for (const session of batch) {
+    session.corked = false
+    session.socket.uncork()
+  }
 }
 const TEXT = { binary: false } as const
 const NO_TOPICS: ReadonlySet<string> = new Set()
@@ -138,6 +149,13 @@ export class SessionImpl implements Session {
    * `overflow` instead. Never waits.
    */
   write(data: string | Buffer): boolean {
+    if (!this.writeUncounted(data)) return false
+    this.host.meter.framesSent(1)
+    return true
+  }
+
+  /** `write`, leaving the frame to the caller to count (a broadcast counts its frames once). */
+  writeUncounted(data: string | Buffer): boolean {
     const ws = this.ws
     if (!this.open || ws.readyState !== OPEN) return false
     if (ws.bufferedAmount > this.host.maxBufferedBytes) {
@@ -147,10 +165,9 @@ export class SessionImpl implements Session {
     if (!this.corked) {
       this.corked = true
       this.socket.cork()
-      process.nextTick(uncork, this)
+      if (corked.push(this) === 1) process.nextTick(uncorkAll)
     }
     ws.send(data, TEXT)
-    this.host.meter.framesSent(1)
     return true
   }
 
