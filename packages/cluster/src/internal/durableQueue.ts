@@ -73,9 +73,8 @@ const makeRecords = (name: string, options: QueueService.DurableOptions, engine:
       Effect.gen(function*() {
         yield* write(stored)
         yield* engine.redis.send("ZADD", finishedKey, String(stored.finishedAt ?? Date.now()), stored.id)
-        const excess = (yield* engine.redis.send<number>("ZCARD", finishedKey)) - options.history
-        if (excess <= 0) return
-        const ids = yield* engine.redis.send<ReadonlyArray<string>>("ZRANGE", finishedKey, "0", String(excess - 1))
+        // Every finished job but the newest `history`, oldest first (none while there are fewer).
+        const ids = yield* engine.redis.send<ReadonlyArray<string>>("ZRANGE", finishedKey, "0", String(-options.history - 1))
         if (ids.length === 0) return
         yield* engine.redis.send("ZREM", finishedKey, ...ids)
         yield* engine.redis.send("HDEL", key, ...ids)

@@ -60,6 +60,15 @@ const entryCodec = <V>(entry: Schema.Codec<V, any>): EntryCodec<V> => {
   }
 }
 
+/** What an `Entries` is made with: where it lives, its codec, and who hears its changes. */
+interface Setup<V> {
+  readonly name: string
+  readonly engine: Engine
+  readonly codec: EntryCodec<V>
+  /** Called with every change this node applies, unless silent (`events`). */
+  readonly onChange: ((change: Store.Change<V>) => void) | undefined
+}
+
 /**
  * The entries of one shared keyed store as this node knows them: the state in a
  * `SubscriptionRef`, the version of every row it last read, and the writes,
@@ -69,22 +78,25 @@ class Entries<V> {
   readonly name: string
   readonly engine: Engine
   readonly codec: EntryCodec<V>
+  readonly onChange: ((change: Store.Change<V>) => void) | undefined
   readonly ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>
   readonly versions: Map<string, number>
   /** Completed when the streams of this generation end (`destroy`). */
   private ended: Deferred.Deferred<void> = Deferred.makeUnsafe()
 
-  constructor(name: string, engine: Engine, codec: EntryCodec<V>, ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>, versions: Map<string, number>) {
-    this.name = name
-    this.engine = engine
-    this.codec = codec
+  constructor(setup: Setup<V>, ref: SubscriptionRef.SubscriptionRef<Store.Change<V>>, versions: Map<string, number>) {
+    this.name = setup.name
+    this.engine = setup.engine
+    this.codec = setup.codec
+    this.onChange = setup.onChange
     this.ref = ref
     this.versions = versions
   }
 
   /** Loads the store's rows (inserting `initial` where absent). */
-  static load<V>(name: string, engine: Engine, codec: EntryCodec<V>, initial: Iterable<readonly [string, V]>) {
+  static load<V>(setup: Setup<V>, initial: Iterable<readonly [string, V]>) {
     return Effect.gen(function*() {
+      const { codec, engine, name } = setup
       const { sql, table } = engine
       for (const [key, value] of initial) {
         yield* sql`insert into ${table} (store, key, version, value) values (${name}, ${key}, 1, ${codec.encode(value)}) on conflict do nothing`
@@ -96,12 +108,9 @@ class Entries<V> {
         state = HashMap.set(state, row.key, codec.decode(row.value))
       }
       const ref = yield* SubscriptionRef.make<Store.Change<V>>({ state, entries: [...HashMap.keys(state)] })
-      return new Entries(name, engine, codec, ref, versions)
+      return new Entries(setup, ref, versions)
     })
   }
-
-  /** Called with every change this node applies, unless silent (`events`). */
-  onChange: ((change: Store.Change<V>) => void) | undefined = undefined
 
   /** Applies the rows of `keys` as they are in the database now (absent: removed). */
   reload(keys: ReadonlyArray<string>, silent = false): Effect.Effect<void, unknown> {
@@ -254,15 +263,15 @@ const makeKeyed = <V>(
   engine: Engine
 ): Effect.Effect<Store.Keyed<V, Store.PersistedError>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const entries = yield* Entries.load(name, engine, entryCodec(options.persist.entry), options.initial ?? [])
+    const changed = typeof options.events === "object" ? options.events : Bus.event<Store.Change<V>>(`${name}:changed`)
+    const bus = engine.bus
+    // Every change this node applies (its own and those it reloads), as `events` does in memory.
+    const onChange = options.events && bus !== undefined ? (change: Store.Change<V>) => bus.emitUnsafe(changed, change) : undefined
+    const entries = yield* Entries.load({ name, engine, codec: entryCodec(options.persist.entry), onChange }, options.initial ?? [])
     const announcements = yield* engine.redis.subscribe(engine.channel)
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(announcements), (message) => {
       const { keys, o } = JSON.parse(message.message) as Announcement
       return o === engine.node ? Effect.void : Effect.ignore(entries.reload(keys))
     })).pipe(Effect.ignore))
-    const changed = typeof options.events === "object" ? options.events : Bus.event<Store.Change<V>>(`${name}:changed`)
-    const bus = engine.bus
-    // Every change this node applies (its own and those it reloads), as `events` does in memory.
-    if (options.events && bus !== undefined) entries.onChange = (change) => bus.emitUnsafe(changed, change)
     return facade(entries, options, changed)
   }).pipe(Effect.orDie)
