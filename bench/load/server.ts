@@ -33,7 +33,8 @@ export interface Server {
 
 const STARTUP_LIMIT_MS = 60_000
 
-const freePort = () =>
+/** A free loopback port, from the OS. */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const probe = createServer()
     probe.once("error", reject)
@@ -54,7 +55,7 @@ const status = (url: string) =>
   })
 
 /** Polls `url` every 5 ms until it answers 200, or fails after the start-up limit or if `child` exits. */
-const ready = async (url: string, child: ChildProcess, errors: () => string) => {
+export const ready = async (url: string, child: ChildProcess, errors: () => string) => {
   const deadline = performance.now() + STARTUP_LIMIT_MS
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start-up: ${errors()}`)
