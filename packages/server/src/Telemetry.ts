@@ -5,8 +5,11 @@
  * `App` installs it by default: with `OTEL_EXPORTER_OTLP_ENDPOINT` set (the
  * standard OpenTelemetry variables: `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
  * `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SDK_DISABLED`, …),
- * every request, socket event and log line of the application is exported; without
- * it nothing is installed and nothing is paid.
+ * every request, socket event and log line of the application is exported. As the
+ * OpenTelemetry specification says, `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`
+ * and `OTEL_LOGS_EXPORTER` default to `otlp` (`none` turns a signal off). Without
+ * an endpoint nothing is installed and nothing is paid: not even the exporter's
+ * layers are built.
  *
  * What is traced:
  * - every HTTP request (a server span by Effect's HTTP server, with `http.route`);
@@ -17,9 +20,9 @@
  *
  * @since 0.2.0
  */
-import { Config, type Duration, Effect, Layer, Option } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { Otlp, type OtlpExporter, OtlpSerialization } from "effect/observability"
+import { Config, ConfigProvider, type Duration, Effect, Layer, Option } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
+import { Otlp, OtlpExporter, OtlpSerialization } from "effect/observability"
 
 /**
  * Where and how to export, overriding the environment.
@@ -43,10 +46,13 @@ export interface Options {
 /**
  * The OTLP exporter of traces, metrics and logs, as JSON over HTTP (`fetch`). With
  * `options.endpoint` it exports there; otherwise it reads the standard
- * `OTEL_*` configuration and installs nothing when `OTEL_EXPORTER_OTLP_ENDPOINT`
- * is unset. Provide it to the application (`App` does) so that its tracer and
- * logger reach every fiber; closing it flushes what is buffered. Its output,
- * `OtlpExporter.Flusher`, flushes on demand (before a process is suspended).
+ * `OTEL_*` configuration and installs nothing when no collector is named
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` for
+ * one of `TRACES`, `METRICS`, `LOGS`) or `OTEL_SDK_DISABLED` is true. Provide it
+ * to the application (`App` does) so that its tracer and logger reach every fiber;
+ * closing it flushes what is buffered. Its output, `OtlpExporter.Flusher`, flushes
+ * on demand (before a process is suspended); without an export, flushing does
+ * nothing.
  *
  * A collector that is down never fails the application: exports are retried and
  * then dropped.
@@ -63,15 +69,37 @@ export const layer = (options: Options = {}): Layer.Layer<OtlpExporter.Flusher> 
     // OTLP needs a `service.name`; without one anywhere it is "specter".
     const configured = yield* Config.option(Config.String("OTEL_SERVICE_NAME")).pipe(Effect.orElseSucceed(Option.none))
     const resource = { serviceName: options.serviceName ?? Option.getOrElse(configured, () => "specter") }
-    const otlp = options.endpoint === undefined
-      ? Otlp.layerFromConfig({ resource })
-      : Otlp.layer({
+    if (options.endpoint !== undefined) {
+      return withJsonOverFetch(Otlp.layer({
         baseUrl: options.endpoint,
         resource,
         tracerExportInterval: options.exportInterval,
         metricsExportInterval: options.exportInterval,
         loggerExportInterval: options.exportInterval,
         loggerMergeWithExisting: true
-      })
-    return otlp.pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
+      }))
+    }
+    if (!(yield* exportAsked)) return OtlpExporter.layerFlusher
+    return withJsonOverFetch(Otlp.layerFromConfig({ resource })).pipe(Layer.provide(ConfigProvider.layerAdd(specDefaults)))
   }))
+
+const withJsonOverFetch = (otlp: Layer.Layer<OtlpExporter.Flusher, never, OtlpSerialization.OtlpSerialization | HttpClient.HttpClient>) =>
+  otlp.pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
+
+/** The specification's defaults that Effect's `Otlp.layerFromConfig` does not apply: every signal's exporter is `otlp`. */
+const specDefaults = ConfigProvider.fromEnv({
+  env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_METRICS_EXPORTER: "otlp", OTEL_LOGS_EXPORTER: "otlp" }
+})
+
+/**
+ * Whether the environment asks for an export: a collector named for some signal
+ * (an empty value names none) and `OTEL_SDK_DISABLED` not true. A setting that
+ * does not parse counts as asking, so that `Otlp.layerFromConfig` reports it.
+ */
+const exportAsked: Effect.Effect<boolean> = Config.all({
+  disabled: Config.Boolean("OTEL_SDK_DISABLED").pipe(Config.withDefault(false)),
+  endpoints: Config.all(["", "TRACES_", "METRICS_", "LOGS_"].map((signal) => Config.option(Config.String(`OTEL_EXPORTER_OTLP_${signal}ENDPOINT`))))
+}).pipe(
+  Effect.map(({ disabled, endpoints }) => !disabled && endpoints.some((endpoint) => Option.isSome(endpoint) && endpoint.value.trim() !== "")),
+  Effect.orElseSucceed(() => true)
+)

@@ -4,9 +4,9 @@
  * records every JSON body posted to `/v1/traces`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Bus, Controller, Field, QueueService } from "@specter-runtime/server"
+import { Bus, Controller, Field, QueueService, Telemetry } from "@specter-runtime/server"
 import * as TestServer from "@specter-runtime/testing/server"
-import { Context, Deferred, Effect, Layer, Logger, Schedule, Schema } from "effect"
+import { ConfigProvider, Context, Deferred, Effect, Layer, Logger, Schedule, Schema, Tracer } from "effect"
 import { createServer, type IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -108,4 +108,28 @@ describe("Telemetry", () => {
       const listener = yield* exportedSpan(collector.spans, "bus.listen test:restocked")
       assert.isString(listener.spanId)
     }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))))
+
+  it.live("with only OTEL_EXPORTER_OTLP_ENDPOINT in the environment, spans are exported: every signal's exporter defaults to otlp", () =>
+    Effect.gen(function*() {
+      const collector = yield* receiver
+      const environment = ConfigProvider.layer(ConfigProvider.fromEnv({
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: "50" }
+      }))
+      const context = yield* Layer.build(TestServer.layer(Notes).pipe(Layer.provide(environment)))
+      const socket = yield* Effect.provideContext(TestServer.connect("/ws"), context)
+      yield* socket.send({ type: "emit", event: "notes:add", payload: { text: "from the environment" }, id: 1 })
+      yield* socket.next((f) => f.type === "ack")
+      const exported = yield* exportedSpan(collector.spans, "socket.event notes:add")
+      assert.isString(exported.spanId)
+    }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))))
+
+  it.effect("without a collector named, or with OTEL_SDK_DISABLED, the tracer stays Effect's own", () =>
+    Effect.gen(function*() {
+      const tracerWith = (env: Record<string, string>) =>
+        Effect.tracer.pipe(Effect.provide(Telemetry.layer().pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))))
+      assert.strictEqual(yield* tracerWith({}), Tracer.nativeTracer)
+      assert.strictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_ENDPOINT: "" }), Tracer.nativeTracer)
+      assert.strictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_SDK_DISABLED: "true" }), Tracer.nativeTracer)
+      assert.notStrictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:9/v1/traces" }), Tracer.nativeTracer)
+    }))
 })
