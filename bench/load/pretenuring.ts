@@ -19,7 +19,9 @@
  * cause. Each round starts a fresh server on the server's core, loads it for
  * `LOAD_SECONDS` (default 6) after a warm-up with 100 keep-alive connections
  * (`autocannon`, one request in flight each) from the other core, and reads the
- * bytes V8 promoted meanwhile from `--trace-gc-nvp`. Figures are medians of
+ * bytes V8 promoted and the time it paused for collections meanwhile from
+ * `--trace-gc-nvp`: those two come from the collector itself and barely move
+ * between rounds, while the rates move with the machine. Figures are medians of
  * `LOAD_ROUNDS` (default 3) rounds; ratios are against the first variant in the
  * same round. Writes `results/pretenuring.json` and `results/pretenuring.md`.
  */
@@ -55,11 +57,13 @@ interface Round {
   readonly cpuUs: number
   /** Bytes V8 promoted to the old generation per answer. */
   readonly promoted: number
+  /** Share of the window the server spent in garbage-collection pauses (0–1). */
+  readonly gcShare: number
 }
 
-/** Sums `promoted=<bytes>` of the `--trace-gc-nvp` lines while `counting` is on. */
-const promotions = () => {
-  let total = 0
+/** Sums `promoted=<bytes>` and `pause=<ms>` of the `--trace-gc-nvp` lines while `counting` is on. */
+const collections = () => {
+  const total = { promoted: 0, pauseMs: 0 }
   let counting = false
   let rest = ""
   return {
@@ -67,7 +71,10 @@ const promotions = () => {
       const lines = (rest + chunk.toString()).split("\n")
       rest = lines.pop() ?? ""
       if (!counting) return
-      for (const line of lines) total += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0)
+      for (const line of lines) {
+        total.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0)
+        total.pauseMs += Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0)
+      }
     },
     start: () => (counting = true),
     stop: () => ((counting = false), total)
@@ -82,7 +89,7 @@ const measure = async (variant: Variant, pinning: ReturnType<typeof pinLoad>): P
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), STARTUP_SCOPES: String(variant.scopes) },
     stdio: ["ignore", "pipe", "pipe"]
   })
-  const gc = promotions()
+  const gc = collections()
   let stderr = ""
   child.stdout!.on("data", gc.feed)
   child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)))
@@ -94,10 +101,15 @@ const measure = async (variant: Variant, pinning: ReturnType<typeof pinLoad>): P
     const cpu0 = processSeconds(child.pid!)
     gc.start()
     const result = await load({ ...job, durationS })
-    const promoted = gc.stop()
+    const { pauseMs, promoted } = gc.stop()
     const cpu = processSeconds(child.pid!) - cpu0
     if (result.failed > 0) throw new Error(`${variant.label}: ${result.failed} requests failed`)
-    return { rate: result.ok / result.seconds, cpuUs: (cpu * 1e6) / result.ok, promoted: promoted / result.ok }
+    return {
+      rate: result.ok / result.seconds,
+      cpuUs: (cpu * 1e6) / result.ok,
+      promoted: promoted / result.ok,
+      gcShare: pauseMs / (result.seconds * 1000)
+    }
   } finally {
     child.kill("SIGTERM")
   }
@@ -110,11 +122,12 @@ const table = (results: ReadonlyArray<ReadonlyArray<Round>>) => {
   const rows = VARIANTS.map((variant, v) => {
     const own = results.map((round) => round[v]!)
     const vsFirst = results.map((round) => round[v]!.rate / round[0]!.rate)
-    return `| ${variant.label} | ${fmt(median(own.map((r) => r.rate)))} | ${fmt(median(vsFirst), 2)}× | ${fmt(median(own.map((r) => r.cpuUs)))} | ${fmt(median(own.map((r) => r.promoted)) / 1024, 2)} |`
+    const m = (f: (r: Round) => number) => median(own.map(f))
+    return `| ${variant.label} | ${fmt(m((r) => r.promoted) / 1024, 2)} | ${fmt(m((r) => r.gcShare) * 100, 1)}% | ${fmt(m((r) => r.rate))} | ${fmt(median(vsFirst), 2)}× | ${fmt(m((r) => r.cpuUs))} |`
   })
   return [
-    "| variant | GET /api/items, req/s | vs no start-up scopes (same round) | server CPU per request, µs | promoted to the old generation per request, KiB |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| variant | promoted to the old generation per request, KiB | time in GC pauses | GET /api/items, req/s | vs no start-up scopes (same round) | server CPU per request, µs |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...rows
   ].join("\n")
 }
@@ -127,7 +140,7 @@ for (let round = 0; round < rounds; round++) {
   for (const v of order) {
     byVariant[v] = await measure(VARIANTS[v]!, pinning)
     const r = byVariant[v]!
-    console.log(`  round ${round + 1}, ${VARIANTS[v]!.label}: ${fmt(r.rate)} req/s, ${fmt(r.cpuUs)} µs CPU, ${fmt(r.promoted / 1024, 2)} KiB promoted per request`)
+    console.log(`  round ${round + 1}, ${VARIANTS[v]!.label}: ${fmt(r.rate)} req/s, ${fmt(r.cpuUs)} µs CPU, ${fmt(r.promoted / 1024, 2)} KiB promoted per request, ${fmt(r.gcShare * 100, 1)}% in GC pauses`)
   }
   results.push(byVariant)
 }

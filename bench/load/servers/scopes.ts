@@ -7,7 +7,7 @@
  * objects alive (the module code and data a larger application loads, which grow
  * V8's young generation) and then `STARTUP_SCOPES` scopes (default 0), made in one
  * go and never closed, as building a graph of Layers does (Effect's `Layer` makes
- * two to three scopes per layer it builds; an empty Specter `App` makes 158).
+ * two to three scopes per layer it builds; an empty Specter `App` makes 134).
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Scope } from "effect"
