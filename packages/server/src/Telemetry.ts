@@ -23,6 +23,7 @@
 import { Config, ConfigProvider, type Duration, Effect, Layer, Option } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { Otlp, OtlpExporter, OtlpSerialization } from "effect/observability"
+import * as OtlpEnvironment from "./internal/otlpEnvironment.ts"
 
 /**
  * Where and how to export, overriding the environment.
@@ -46,9 +47,10 @@ export interface Options {
 /**
  * The OTLP exporter of traces, metrics and logs, as JSON over HTTP (`fetch`). With
  * `options.endpoint` it exports there; otherwise it reads the standard
- * `OTEL_*` configuration and installs nothing when no collector is named
- * (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` for
- * one of `TRACES`, `METRICS`, `LOGS`) or `OTEL_SDK_DISABLED` is true. Provide it
+ * `OTEL_*` configuration and installs nothing when it exports no signal: no
+ * collector named (`OTEL_EXPORTER_OTLP_ENDPOINT`, or
+ * `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` for one of `TRACES`, `METRICS`, `LOGS`),
+ * every `OTEL_<SIGNAL>_EXPORTER` without `otlp`, or `OTEL_SDK_DISABLED` true. Provide it
  * to the application (`App` does) so that its tracer and logger reach every fiber;
  * closing it flushes what is buffered. Its output, `OtlpExporter.Flusher`, flushes
  * on demand (before a process is suspended); without an export, flushing does
@@ -79,27 +81,9 @@ export const layer = (options: Options = {}): Layer.Layer<OtlpExporter.Flusher> 
         loggerMergeWithExisting: true
       }))
     }
-    if (!(yield* exportAsked)) return OtlpExporter.layerFlusher
-    return withJsonOverFetch(Otlp.layerFromConfig({ resource })).pipe(Layer.provide(ConfigProvider.layerAdd(specDefaults)))
+    if (!(yield* OtlpEnvironment.asks(["TRACES", "METRICS", "LOGS"]))) return OtlpExporter.layerFlusher
+    return withJsonOverFetch(Otlp.layerFromConfig({ resource })).pipe(Layer.provide(ConfigProvider.layerAdd(OtlpEnvironment.specDefaults)))
   }))
 
 const withJsonOverFetch = (otlp: Layer.Layer<OtlpExporter.Flusher, never, OtlpSerialization.OtlpSerialization | HttpClient.HttpClient>) =>
   otlp.pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
-
-/** The specification's defaults that Effect's `Otlp.layerFromConfig` does not apply: every signal's exporter is `otlp`. */
-const specDefaults = ConfigProvider.fromEnv({
-  env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_METRICS_EXPORTER: "otlp", OTEL_LOGS_EXPORTER: "otlp" }
-})
-
-/**
- * Whether the environment asks for an export: a collector named for some signal
- * (an empty value names none) and `OTEL_SDK_DISABLED` not true. A setting that
- * does not parse counts as asking, so that `Otlp.layerFromConfig` reports it.
- */
-const exportAsked: Effect.Effect<boolean> = Config.all({
-  disabled: Config.Boolean("OTEL_SDK_DISABLED").pipe(Config.withDefault(false)),
-  endpoints: Config.all(["", "TRACES_", "METRICS_", "LOGS_"].map((signal) => Config.option(Config.String(`OTEL_EXPORTER_OTLP_${signal}ENDPOINT`))))
-}).pipe(
-  Effect.map(({ disabled, endpoints }) => !disabled && endpoints.some((endpoint) => Option.isSome(endpoint) && endpoint.value.trim() !== "")),
-  Effect.orElseSucceed(() => true)
-)

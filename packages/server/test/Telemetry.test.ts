@@ -25,22 +25,41 @@ const read = (request: IncomingMessage) =>
     request.on("end", () => resolve(text))
   })
 
-/** A local OTLP receiver; `spanNamed(name)` completes with the first exported span of that name. */
+interface DataPoint {
+  readonly asInt?: string
+  readonly asDouble?: number
+  readonly attributes?: ReadonlyArray<{ readonly key: string; readonly value: { readonly stringValue?: string } }>
+}
+
+interface Received {
+  readonly url: string
+  readonly spans: Array<ExportedSpan>
+  /** The data points of the sums posted to `/v1/metrics`, by metric name. */
+  readonly sums: Map<string, Array<DataPoint>>
+  readonly server: ReturnType<typeof createServer>
+}
+
+/** A local OTLP receiver of traces and metrics. */
 const receiver = Effect.acquireRelease(
-  Effect.callback<{ readonly url: string; readonly spans: Array<ExportedSpan>; readonly server: ReturnType<typeof createServer> }>((resume) => {
+  Effect.callback<Received>((resume) => {
     const spans: Array<ExportedSpan> = []
+    const sums = new Map<string, Array<DataPoint>>()
     const server = createServer((request, response) => {
       void read(request).then((text) => {
-        if (request.url === "/v1/traces") {
-          const body = JSON.parse(text)
-          for (const resource of body.resourceSpans ?? []) {
-            for (const scope of resource.scopeSpans ?? []) spans.push(...scope.spans)
+        const body = request.url === "/v1/traces" || request.url === "/v1/metrics" ? JSON.parse(text) : {}
+        for (const resource of body.resourceSpans ?? []) {
+          for (const scope of resource.scopeSpans ?? []) spans.push(...scope.spans)
+        }
+        for (const resource of body.resourceMetrics ?? []) {
+          for (const scope of resource.scopeMetrics ?? []) {
+            for (const metric of scope.metrics ?? []) sums.set(metric.name, [...(sums.get(metric.name) ?? []), ...(metric.sum?.dataPoints ?? [])])
           }
         }
         response.writeHead(200, { "content-type": "application/json" }).end("{}")
       })
     })
-    server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server })))
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, sums, server })))
   }),
   ({ server }) => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
 )
@@ -123,13 +142,34 @@ describe("Telemetry", () => {
       assert.isString(exported.spanId)
     }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))))
 
-  it.effect("without a collector named, or with OTEL_SDK_DISABLED, the tracer stays Effect's own", () =>
+  it.effect("without a collector named, with every exporter none, or with OTEL_SDK_DISABLED, the tracer stays Effect's own", () =>
     Effect.gen(function*() {
       const tracerWith = (env: Record<string, string>) =>
         Effect.tracer.pipe(Effect.provide(Telemetry.layer().pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))))
       assert.strictEqual(yield* tracerWith({}), Tracer.nativeTracer)
       assert.strictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_ENDPOINT: "" }), Tracer.nativeTracer)
       assert.strictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_SDK_DISABLED: "true" }), Tracer.nativeTracer)
+      const none = { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" }
+      assert.strictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", ...none }), Tracer.nativeTracer)
       assert.notStrictEqual(yield* tracerWith({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:9/v1/traces" }), Tracer.nativeTracer)
     }))
+
+  it.live("with only OTEL_EXPORTER_OTLP_METRICS_ENDPOINT in the environment, HTTP requests are metered and exported", () =>
+    Effect.gen(function*() {
+      const collector = yield* receiver
+      const environment = ConfigProvider.layer(ConfigProvider.fromEnv({
+        env: { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${collector.url}/v1/metrics`, OTEL_METRIC_EXPORT_INTERVAL: "50" }
+      }))
+      const context = yield* Layer.build(TestServer.layer(Notes).pipe(Layer.provide(environment)))
+      const response = yield* Effect.provideContext(TestServer.request("/health"), context)
+      assert.strictEqual(response.status, 200)
+      // The metric registry is the process's: only this application answers /health here.
+      const healthCounted = () =>
+        (collector.sums.get("specter_http_requests_total") ?? []).some((point) =>
+          point.attributes?.some((a) => a.key === "route" && a.value.stringValue === "/health") && Number(point.asInt ?? point.asDouble) >= 1
+        )
+      yield* Effect.suspend(() => (healthCounted() ? Effect.void : Effect.fail("GET /health not counted yet"))).pipe(
+        Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 100 })
+      )
+    }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))))
 })

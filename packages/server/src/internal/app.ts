@@ -16,6 +16,7 @@ import { recover } from "./failure.ts"
 import { type Connections, type Drain, shutdown, track } from "./shutdown.ts"
 import { httpMeter, routeRecorder } from "./metrics.ts"
 import * as observability from "./observability.ts"
+import * as OtlpEnvironment from "./otlpEnvironment.ts"
 
 export const telemetry = observability.telemetry
 
@@ -88,7 +89,7 @@ export const settings = (options: Options) =>
     if (format !== undefined && format !== "json" && format !== "text") {
       return yield* Effect.fail(`LOG_FORMAT must be 'json' or 'text', got '${format}'`)
     }
-    const otlpFromEnv = Option.isSome(yield* read(Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))))
+    const otlpFromEnv = yield* OtlpEnvironment.asks(["METRICS"])
     return { port, host, json: format === "json", meterHttp: readsMetrics(options, otlpFromEnv), ...(yield* limits(http)) } satisfies Settings
   })
 
@@ -98,7 +99,7 @@ export interface NodeServer {
   readonly connections: Connections
 }
 
-/** Whether `options` serve `/metrics` or the inspector, or export over OTLP (configured here or by `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+/** Whether `options` serve `/metrics` or the inspector, or export metrics over OTLP (configured here or by the `OTEL_*` environment). */
 const readsMetrics = (options: Options, otlpFromEnv: boolean): boolean => {
   const { metrics, otlp } = options.observability ?? {}
   if ((metrics !== undefined && metrics !== false) || (options.inspector !== undefined && options.inspector !== false)) return true
