@@ -109,7 +109,10 @@ const othersText = others.length === 0 ? "" :
   ` Other processes on the machine used ${others[0]!.toFixed(2)}–${others[others.length - 1]!.toFixed(2)} cores during the throughput rounds (median ${others[others.length >> 1]!.toFixed(2)}); where that is high, read the per CPU-second table first.`
 const figures = selected.flatMap((w) => (w.kind === "running" ? [w.figure] : w.figures))
 const rows = figures.map((figure) => Report.row(figure, samples.get(figure.key)!))
-const settings = ["LOAD_ROUNDS", "LOAD_SECONDS", "LOAD_WORKERS"].flatMap((k) => (process.env[k] === undefined ? [] : [`${k}=${process.env[k]} `]))
+const settings = ["LOAD_ROUNDS", "LOAD_SECONDS", "LOAD_WORKERS", "LOAD_NODE_FLAGS"].flatMap((k) => {
+  const value = process.env[k]
+  return value === undefined ? [] : [`${k}=${value.includes(" ") ? `"${value}"` : value} `]
+})
 const header = {
   command: `${settings.join("")}npm run bench:load${filter.length === 0 ? "" : ` -- ${filter.join(" ")}`}`,
   settings: { LOAD_ROUNDS: rounds, LOAD_SECONDS: durationS, LOAD_WORKERS: workers, warmup_seconds: WARMUP_S },
