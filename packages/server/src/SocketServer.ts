@@ -151,7 +151,9 @@ export interface Options {
   readonly maxBufferedBytes?: number | undefined
   /**
    * Frames per second one connection may send on average (default 500); frames
-   * above it get an `error` frame with code `rate_limited` and are not handled.
+   * above it are not handled, and the connection gets an `error` frame with code
+   * `rate_limited` (one per turn of the event loop, however many of its frames
+   * that turn refused: a flood is not answered frame by frame).
    */
   readonly maxFramesPerSecond?: number | undefined
   /**
@@ -165,8 +167,9 @@ export interface Options {
   /** The largest inbound frame, bytes (default 1 MiB); a larger one closes its connection with 1009. */
   readonly maxPayloadBytes?: number | undefined
   /**
-   * Emits of one session handled at once (default 32, at least 1); past that
-   * its frames wait in order and its connection is not read.
+   * Emits of one session handled at once, and started in one turn of the event
+   * loop (default 32, at least 1); past that its frames wait in order for a later
+   * turn and its connection is not read.
    */
   readonly maxInFlight?: number | undefined
   /**

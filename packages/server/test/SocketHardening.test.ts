@@ -21,6 +21,8 @@ const gc = runInNewContext("gc") as () => void
 const collect = Effect.promise(() => new Promise<void>((resolve) => setTimeout(() => (gc(), resolve()), 10)))
 
 const emit = (event: string, payload: unknown, id: number | string) => ({ type: "emit", event, payload, id })
+/** Resumes on the event loop's next turn (its check phase), after the I/O callbacks of this one. */
+const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 const ackOf = (id: number | string) => (f: any) => f.type === "ack" && f.id === id
 
 describe("socket hardening", () => {
@@ -139,6 +141,27 @@ describe("socket hardening", () => {
       for (let i = 0; i < 40; i++) peer.send(emit("echo", i, `flood-${i}`))
       assert.strictEqual(yield* peer.closed, 1008)
       assert.isFalse(peer.frames.some((f) => f.type === "ack" && String(f.id).startsWith("flood")), "no frame over the limit reached a handler")
+    }).pipe(Effect.scoped))
+
+  it.effect("frames over the rate limit that arrive together get one rate_limited error between them; a later turn gets its own", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Harness.start({ maxFramesPerSecond: 1, frameBurst: 10 })
+      const peer = yield* Harness.connect(port)
+      for (let i = 0; i < 10; i++) peer.send(emit("echo", i, i))
+      for (let i = 0; i < 10; i++) yield* peer.next(ackOf(i))
+      const errors = () => peer.frames.filter((f) => f.type === "error" && f.code === "rate_limited").length
+      // Sent in one go, they reach the server in one read, handled in one turn.
+      for (let i = 0; i < 5; i++) peer.send(emit("echo", i, `over-${i}`))
+      yield* peer.next((f) => f.type === "error")
+      // The frames of one turn are written together: any other error of that turn
+      // came in the same read, which is over once the event loop gets to its next turn.
+      yield* nextTurn
+      assert.strictEqual(errors(), 1)
+      peer.send(emit("echo", "later", "later"))
+      yield* peer.next((f) => f.type === "error")
+      yield* nextTurn
+      assert.strictEqual(errors(), 2)
+      assert.isFalse(peer.frames.some((f) => f.type === "ack" && String(f.id).startsWith("over")), "no frame over the limit reached a handler")
     }).pipe(Effect.scoped))
 
   it.effect("an open session keeps neither its upgrade request nor the route's answer: both are released at the upgrade", () =>

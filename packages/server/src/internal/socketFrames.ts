@@ -7,12 +7,17 @@
  * Frames of an ordered event wait for the previous frame of that event of the
  * same session.
  *
- * Fairness between connections comes from three bounds: each connection's
- * frames pass a token bucket (excess frames get an `error` frame, never reach a
- * handler, and a connection that keeps going is closed with 1008), each has at
- * most `maxInFlight` emits running and its backlog waits for the next turn of
- * the event loop, and `ws` hands the event loop one TCP read at a time, so a
- * flooding client cannot take more than its share.
+ * Fairness between connections comes from three bounds:
+ * - each connection's frames pass a token bucket: excess frames never reach a
+ *   handler, the connection gets one `error` frame per turn for them, and one that
+ *   keeps going is closed with 1008;
+ * - each connection has at most `maxInFlight` emits running and starts at most
+ *   `maxInFlight` in one turn of the event loop, its backlog waiting for the next
+ *   turn. The per-turn bound matters for handlers that finish at once: their slot
+ *   is free again before the next frame of the same read, and without it one read
+ *   of a flooding client (a thousand frames in 64 KiB) ran a thousand handlers
+ *   before anyone else's turn;
+ * - `ws` hands the event loop one TCP read at a time.
  *
  * @internal
  */
@@ -99,6 +104,36 @@ const inLane = (session: SessionImpl, event: string, effect: Effect.Effect<void>
   return Effect.ensuring(previous === undefined ? effect : Effect.andThen(Deferred.await(previous), effect), done)
 }
 
+/**
+ * The turn of the event loop: a counter that a `setImmediate` moves on once per
+ * turn in which anything asked for it (so an idle server schedules nothing).
+ */
+let turn = 0
+let turnEnding = false
+const nextTurn = (): void => {
+  turn++
+  turnEnding = false
+}
+const currentTurn = (): number => {
+  if (!turnEnding) {
+    turnEnding = true
+    setImmediate(nextTurn)
+  }
+  return turn
+}
+
+/** Whether `session` may start one more emit in this turn, counting it if so. */
+const takeStart = (host: FrameHost, session: SessionImpl): boolean => {
+  const now = currentTurn()
+  if (session.turn !== now) {
+    session.turn = now
+    session.startedInTurn = 0
+  }
+  if (session.startedInTurn >= host.maxInFlight) return false
+  session.startedInTurn++
+  return true
+}
+
 /** Runs `frame` now; when it ends, the next waiting emit of the session takes its slot. */
 const start = (host: FrameHost, session: SessionImpl, frame: EmitFrame): void => {
   session.inFlight++
@@ -117,28 +152,35 @@ const start = (host: FrameHost, session: SessionImpl, frame: EmitFrame): void =>
  */
 const finished = (host: FrameHost, session: SessionImpl): void => {
   session.inFlight--
-  if (session.waiting !== undefined && session.waiting.length > 0) {
-    if (!session.draining) {
-      session.draining = true
-      setImmediate(drain, host, session)
-    }
-  } else if (session.ws.isPaused && session.open) {
-    session.ws.resume()
-  }
+  if (session.waiting !== undefined && session.waiting.length > 0) drainLater(host, session)
+  else if (session.ws.isPaused && session.open) session.ws.resume()
 }
 
+/** Starts the session's waiting emits that a slot and this turn allow; the rest wait for another turn. */
 const drain = (host: FrameHost, session: SessionImpl): void => {
   session.draining = false
   const waiting = session.waiting
   if (waiting === undefined || !session.open) return
-  while (waiting.length > 0 && session.inFlight < host.maxInFlight) start(host, session, waiting.shift()!)
-  if (waiting.length === 0 && session.ws.isPaused) session.ws.resume()
+  while (waiting.length > 0 && session.inFlight < host.maxInFlight && takeStart(host, session)) start(host, session, waiting.shift()!)
+  if (waiting.length === 0) {
+    if (session.ws.isPaused) session.ws.resume()
+  } else if (session.inFlight < host.maxInFlight) {
+    drainLater(host, session)
+  }
+}
+
+const drainLater = (host: FrameHost, session: SessionImpl): void => {
+  if (session.draining) return
+  session.draining = true
+  setImmediate(drain, host, session)
 }
 
 const schedule = (host: FrameHost, session: SessionImpl, frame: EmitFrame): void => {
-  if (session.inFlight < host.maxInFlight && !session.draining) return start(host, session, frame)
+  if (session.inFlight < host.maxInFlight && !session.draining && takeStart(host, session)) return start(host, session, frame)
   ;(session.waiting ??= []).push(frame)
   if (!session.ws.isPaused) session.ws.pause()
+  // Waiting for this turn to end rather than for a slot: nothing running will call `finished`.
+  if (session.inFlight < host.maxInFlight) drainLater(host, session)
 }
 
 const topic = (host: FrameHost, session: SessionImpl, frame: SocketProtocol.ClientFrame & { readonly type: "topic" }): void => {
@@ -164,7 +206,11 @@ export const onFrame = (host: FrameHost, session: SessionImpl, data: Buffer, isB
   host.meter.frameIn()
   if (!admit(host, session, Date.now())) {
     host.meter.answered(false, "rate_limited")
-    session.write(rateLimited)
+    const now = currentTurn()
+    if (session.limitedInTurn !== now) {
+      session.limitedInTurn = now
+      session.write(rateLimited)
+    }
     return
   }
   // A binary frame is refused on its own; `ws` decodes every text frame whole, so nothing carries over.

@@ -112,6 +112,12 @@ export class SessionImpl implements Session {
   topicSet: Set<string> | undefined = undefined
   /** Whether the waiting emits are due to start on the next turn of the event loop. */
   draining = false
+  /** The turn of the event loop (see `socketFrames.ts`) that `startedInTurn` counts for. */
+  turn = -1
+  /** Emits started in `turn`. */
+  startedInTurn = 0
+  /** The last turn in which this session was told it is over its frame rate. */
+  limitedInTurn = -1
   /** Emits waiting for a slot (created on first use). */
   waiting: Array<EmitFrame> | undefined = undefined
   /** Per ordered event, the frame the next one of that event waits for (created on first use). */

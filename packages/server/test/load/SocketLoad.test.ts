@@ -108,11 +108,15 @@ describe("socket server under load", () => {
 
   // Issue 13's own check (200 writers and a flooder against the example app, p99 raised
   // under 100 ms) is examples/inventory/test/load/items.test.ts, and passes. Against
-  // ten light clients on an idle server, whose p99 is 2–5 ms without the flooder, the
-  // flooder's bursts still add 35–245 ms to their p99 (measured on a quiet machine);
-  // this test bounds that at 500 ms (before the frame scheduling, a flood stalled
-  // everyone's acks for seconds) until the stall is found.
-  it.live("a flooding client is closed and does not stall the other clients' acks (p99 raised under 500 ms)", () =>
+  // ten light clients on an idle server (p90 1.5–2.2 ms, p99 3–10 ms without the
+  // flooder, on a 2-core machine with the flooder's process on the other core):
+  // - until each connection started at most `maxInFlight` emits per turn, one read
+  //   of the flooder ran up to a thousand handlers at once: the flood raised the
+  //   others' p90 by 14–21 ms and their p99 by 37–80 ms;
+  // - now it raises the p90 by 4–5 ms and the p99 by up to 18 ms. What is left is
+  //   `ws` parsing one 64 KiB read of the flood (a thousand frames) at a time.
+  // The p90 bound fails the old scheduling; both leave room for a busier machine.
+  it.live("a flooding client is closed and does not stall the other clients' acks (p90 raised under 10 ms, p99 under 60 ms)", () =>
     Effect.gen(function*() {
       const { port } = yield* Harness.start()
       const others = yield* connectMany(port, 10)
@@ -120,6 +124,7 @@ describe("socket server under load", () => {
       const quiet = performance.now() + 1500
       const baseline = (yield* Effect.all(others.map((peer) => closedLoop(peer, () => performance.now() > quiet)), { concurrency: "unbounded" })).flat()
       const before = Harness.quantile(baseline, 0.99)
+      const typical = Harness.quantile(baseline, 0.9)
       let flooding = true
       // 50,000 emits as fast as the socket takes them, from another process; closed for its rate, it comes straight back.
       const flood = Effect.callback<{ readonly sent: number; readonly closes: ReadonlyArray<number> }>((resume) => {
@@ -137,7 +142,9 @@ describe("socket server under load", () => {
       assert.isAbove(result.closes.filter((code) => code === 1008).length, 0, "the persistent flooder was closed")
       const all = rtts.flat()
       assert.isAbove(all.length, 100, "the other clients kept getting acks")
+      const p90 = Harness.quantile(all, 0.9)
       const p99 = Harness.quantile(all, 0.99)
-      assert.isBelow(p99, 500 + before, `others' ack p99 ${p99.toFixed(1)} ms (${before.toFixed(1)} ms without the flooder)`)
+      assert.isBelow(p90, 10 + typical, `others' ack p90 ${p90.toFixed(1)} ms (${typical.toFixed(1)} ms without the flooder)`)
+      assert.isBelow(p99, 60 + before, `others' ack p99 ${p99.toFixed(1)} ms (${before.toFixed(1)} ms without the flooder)`)
     }).pipe(Effect.scoped), 30_000)
 })
