@@ -21,6 +21,15 @@ const gc = runInNewContext("gc") as () => void
 const collect = Effect.promise(() => new Promise<void>((resolve) => setTimeout(() => (gc(), resolve()), 10)))
 
 const emit = (event: string, payload: unknown, id: number | string) => ({ type: "emit", event, payload, id })
+/** A client of a server with this rate limit that has just spent its whole burst on acked emits. */
+const spentBurst = (limit: { readonly maxFramesPerSecond: number; readonly frameBurst: number }) =>
+  Effect.gen(function*() {
+    const { port } = yield* Harness.start(limit)
+    const peer = yield* Harness.connect(port)
+    for (let i = 0; i < limit.frameBurst; i++) peer.send(emit("echo", i, i))
+    for (let i = 0; i < limit.frameBurst; i++) yield* peer.next(ackOf(i))
+    return peer
+  })
 /** Resumes on the event loop's next turn (its check phase), after the I/O callbacks of this one. */
 const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 const ackOf = (id: number | string) => (f: any) => f.type === "ack" && f.id === id
@@ -132,10 +141,7 @@ describe("socket hardening", () => {
 
   it.effect("frames above the rate limit get a rate_limited error frame, and a connection that keeps going is closed with 1008", () =>
     Effect.gen(function*() {
-      const { port } = yield* Harness.start({ maxFramesPerSecond: 10, frameBurst: 20 })
-      const peer = yield* Harness.connect(port)
-      for (let i = 0; i < 20; i++) peer.send(emit("echo", i, i))
-      for (let i = 0; i < 20; i++) yield* peer.next(ackOf(i))
+      const peer = yield* spentBurst({ maxFramesPerSecond: 10, frameBurst: 20 })
       peer.send(emit("echo", "over", "over"))
       assert.strictEqual((yield* peer.next((f) => f.type === "error")).code, "rate_limited")
       for (let i = 0; i < 40; i++) peer.send(emit("echo", i, `flood-${i}`))
@@ -145,10 +151,7 @@ describe("socket hardening", () => {
 
   it.effect("frames over the rate limit that arrive together get one rate_limited error between them; a later turn gets its own", () =>
     Effect.gen(function*() {
-      const { port } = yield* Harness.start({ maxFramesPerSecond: 1, frameBurst: 10 })
-      const peer = yield* Harness.connect(port)
-      for (let i = 0; i < 10; i++) peer.send(emit("echo", i, i))
-      for (let i = 0; i < 10; i++) yield* peer.next(ackOf(i))
+      const peer = yield* spentBurst({ maxFramesPerSecond: 1, frameBurst: 10 })
       const errors = () => peer.frames.filter((f) => f.type === "error" && f.code === "rate_limited").length
       // Sent in one go, they reach the server in one read, handled in one turn.
       for (let i = 0; i < 5; i++) peer.send(emit("echo", i, `over-${i}`))
