@@ -14,8 +14,9 @@
  * neither the session's `topic` frames nor the acks of its other emits (acks may
  * arrive out of order; the client matches them by `id`). An event whose handler
  * asks for `ordered` runs its frames of one session one at a time, in order. A
- * session has at most `maxInFlight` emits running; past that its frames wait
- * unread, which pushes back on the client.
+ * session has at most `maxInFlight` emits running, and starts at most that many
+ * in one turn of the event loop; past that its frames wait unread, which pushes
+ * back on the client, and other sessions take their turns in between.
  *
  * A frame that is not JSON, not an object, not a known envelope, or names an
  * event nobody handles gets an `error` frame (a failed ack when it carried an
