@@ -50,11 +50,12 @@ export interface Options {
  * `OTEL_*` configuration and installs nothing when it exports no signal: no
  * collector named (`OTEL_EXPORTER_OTLP_ENDPOINT`, or
  * `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` for one of `TRACES`, `METRICS`, `LOGS`),
- * every `OTEL_<SIGNAL>_EXPORTER` without `otlp`, or `OTEL_SDK_DISABLED` true. Provide it
- * to the application (`App` does) so that its tracer and logger reach every fiber;
- * closing it flushes what is buffered. Its output, `OtlpExporter.Flusher`, flushes
- * on demand (before a process is suspended); without an export, flushing does
- * nothing.
+ * every `OTEL_<SIGNAL>_EXPORTER` without `otlp`, or `OTEL_SDK_DISABLED` true.
+ *
+ * Provide it to the application (`App` does) so that its tracer and logger reach
+ * every fiber; closing it flushes what is buffered. Its output,
+ * `OtlpExporter.Flusher`, flushes on demand (before a process is suspended);
+ * without an export, flushing does nothing.
  *
  * A collector that is down never fails the application: exports are retried and
  * then dropped.
