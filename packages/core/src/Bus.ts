@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Metric, PubSub, Schema, Scope, Stream } from "effect"
 import { catchFailure } from "./internal/failure.ts"
 import { forkCounted } from "./internal/service.ts"
 import * as internal from "./internal/bus.ts"
@@ -204,8 +204,9 @@ export class Bus extends Context.Service<Bus, {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.map(Effect.context<Scope.Scope>(), (context) => {
-  const topics = new internal.Topics(context)
+export const make: Effect.Effect<Bus["Service"], never, Scope.Scope> = Effect.gen(function*() {
+  const created = yield* Effect.acquireRelease(PubSub.unbounded<string>(), PubSub.shutdown)
+  const topics = new internal.Topics(yield* Effect.context<Scope.Scope>(), created)
   const bridging = new internal.Bridging(topics)
   const emitUnsafe = <A>(event: Event<A>, payload: A) => {
     const topic = topics.get(event.name)

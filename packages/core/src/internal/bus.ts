@@ -141,13 +141,12 @@ export class Topics {
   private readonly table = new Map<string, Topic>()
   private readonly scope: Scope.Scope
   private readonly context: Context.Context<never>
-  /** The name of every topic created from now on, for `names`. */
+  /** The name of every topic created from now on, for `names` (shut down with the bus's scope). */
   private readonly created: PubSub.PubSub<string>
-  constructor(context: Context.Context<Scope.Scope>) {
+  constructor(context: Context.Context<Scope.Scope>, created: PubSub.PubSub<string>) {
     this.scope = Context.get(context, Scope.Scope)
     this.context = context as Context.Context<never>
-    this.created = Effect.runSync(PubSub.unbounded<string>())
-    Effect.runSync(Scope.addFinalizer(this.scope, PubSub.shutdown(this.created)))
+    this.created = created
   }
 
   /**
