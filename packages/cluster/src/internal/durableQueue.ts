@@ -178,12 +178,14 @@ const startWorkers = (live: Live): Effect.Effect<void, never, Scope.Scope> =>
 const service = (live: Live): QueueService.QueueService<unknown> => {
   const { name, options, records: { all, read, toJob, updated } } = live
   const enqueue = enqueueIn(live)
+  // The record every 100 ms until the job has finished (or has no record).
   const awaitJob = (id: string): Effect.Effect<Job, QueueService.JobNotFound> =>
-    Effect.flatMap(Effect.orDie(read(id)), (stored) => {
-      if (stored === undefined) return Effect.fail(new QueueService.JobNotFound({ queue: name, id }))
-      if (finished(stored.state)) return Effect.succeed(toJob(stored))
-      return Effect.andThen(Effect.sleep("100 millis"), awaitJob(id))
-    })
+    Effect.repeat(Effect.orDie(read(id)), {
+      until: (stored) => stored === undefined || finished(stored.state),
+      schedule: Schedule.spaced("100 millis")
+    }).pipe(Effect.flatMap((stored) =>
+      stored === undefined ? Effect.fail(new QueueService.JobNotFound({ queue: name, id })) : Effect.succeed(toJob(stored))
+    ))
   const stats = Effect.map(Effect.orDie(all), (jobs) => {
     const counts = { workers: options.workers, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 }
     for (const job of jobs) counts[job.state]++
@@ -208,10 +210,11 @@ const service = (live: Live): QueueService.QueueService<unknown> => {
 const enqueueIn = ({ name, queue, records: { encodeItem, write } }: Live) => (item: unknown): Effect.Effect<string> =>
   Effect.gen(function*() {
     const id = `${name}-${randomUUID()}`
+    const encoded = encodeItem(item)
     yield* write({
       id,
       queue: name,
-      item: encodeItem(item),
+      item: encoded,
       state: "queued",
       attempts: 0,
       progress: { percent: 0, message: undefined },
@@ -220,7 +223,7 @@ const enqueueIn = ({ name, queue, records: { encodeItem, write } }: Live) => (it
       startedAt: undefined,
       finishedAt: undefined
     })
-    yield* queue.offer({ id, item: encodeItem(item) }, { id })
+    yield* queue.offer({ id, item: encoded }, { id })
     return id
   }).pipe(Effect.orDie)
 
