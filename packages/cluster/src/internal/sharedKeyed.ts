@@ -10,7 +10,7 @@
  * @internal
  */
 import { Bus, Persistence, Store } from "@specter-runtime/core"
-import { Cause, Deferred, Effect, HashMap, Option, Queue, Random, Schema, type Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Deferred, Effect, HashMap, Option, Queue, Schedule, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import { Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
 import { type Backing, createTable } from "./backing.ts"
@@ -163,10 +163,15 @@ class Entries<V> {
     })
   }
 
-  /**
-   * Writes `f` of each key (retried after a short random pause while another
-   * node wins the race), then reloads and announces the keys written.
-   */
+  /** Whether `f` of `key` was written: tried again, after a short random pause, while another node wins the race. */
+  writeKey(key: string, f: (current: Option.Option<V>) => Option.Option<V>) {
+    return this.attempt(key, f).pipe(
+      Effect.flatMap((outcome) => (outcome === "lost" ? Effect.fail(lostRace) : Effect.succeed(outcome === "written"))),
+      Effect.retry({ while: (error) => error === lostRace, schedule: Schedule.jittered(Schedule.spaced("2 millis")) })
+    )
+  }
+
+  /** Writes `f` of each key (see `writeKey`), then reloads and announces the keys written. */
   modifyAll(
     keys: ReadonlyArray<string>,
     f: (key: string, current: Option.Option<V>) => Option.Option<V>,
@@ -177,12 +182,7 @@ class Entries<V> {
     return Effect.gen(function*() {
       const written: Array<string> = []
       for (const key of keys) {
-        while (true) {
-          const outcome = yield* self.attempt(key, (current) => f(key, current))
-          if (outcome === "written") written.push(key)
-          if (outcome !== "lost") break
-          yield* Effect.sleep(yield* Random.nextBetween(0, 3))
-        }
+        if (yield* self.writeKey(key, (current) => f(key, current))) written.push(key)
       }
       if (written.length > 0) {
         yield* self.reload(written, silent)
@@ -225,6 +225,9 @@ class Entries<V> {
     })
   }
 }
+
+/** The failure of a compare-and-set that another node won. */
+const lostRace: unique symbol = Symbol("lost race")
 
 /** The rows of store `name` (of `keys` only, when given). */
 const rows = ({ sql, table }: Pick<Engine, "sql" | "table">, name: string, keys?: ReadonlyArray<string>) =>
