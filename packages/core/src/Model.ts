@@ -112,9 +112,10 @@ export interface Model<S extends object, E = never> {
   readonly select: <A>(selector: (state: S) => A) => Effect.Effect<A>
   /**
    * Sets the value at a non-empty path, creating missing objects on the way, and
-   * returns the new state. `value` is frozen in place (see `Store.FreezeStates`). Setting a structurally equal
-   * value changes nothing and notifies nobody. Fails with `InvalidPath` when a value
-   * on the way is not an object (the original replaced it). Original: `set(path, value)`.
+   * returns the new state. `value` is frozen in place (see `Store.FreezeStates`).
+   * Setting a structurally equal value changes nothing and notifies nobody. Fails
+   * with `InvalidPath` when a value on the way is not an object (the original
+   * replaced it). Original: `set(path, value)`.
    */
   readonly set: <const P extends Path>(path: P, value: ValueAt<S, P>) => Effect.Effect<S, InvalidPath | E>
   /**

@@ -167,8 +167,9 @@ export interface Store<S extends object, E = never> {
   /**
    * Replaces the state with `f(state)` atomically. `f` must be pure: it receives
    * the current state, frozen outside production, and returns the next one (the
-   * original's draft mutation is a `TypeError` on a frozen object). If `f` throws, or returns a
-   * non-object, the state is unchanged and that is a defect. Original: `update`.
+   * original's draft mutation is a `TypeError` on a frozen object). If `f` throws,
+   * or returns a non-object, the state is unchanged and that is a defect.
+   * Original: `update`.
    */
   readonly update: (f: (state: S) => S) => Effect.Effect<S, E>
   /** The current state, then every change, in order; ends on `destroy`. */
@@ -198,10 +199,11 @@ const freezeValues = <A extends object>(record: A, freeze: <V>(value: V) => V): 
 }
 
 /**
- * Creates a store holding `initial` (frozen in place, see `FreezeStates`) in the calling scope. With
- * `persist`, the state starts from the stored one (see `Persistence`); closing
- * the scope flushes pending writes and ends the subscriptions. Needs the `Bus`
- * when `events` is on, and a `KeyValueStore` when persisted.
+ * Creates a store holding `initial` (frozen in place, see `FreezeStates`) in the
+ * calling scope. With `persist`, the state starts from the stored one (see
+ * `Persistence`); closing the scope flushes pending writes and ends the
+ * subscriptions. Needs the `Bus` when `events` is on, and a `KeyValueStore` when
+ * persisted.
  *
  * Fails with `PersistenceError` or `StoredStateInvalid` (persisted stores only).
  * Original: `create_store(name, initial_state, emit_events, change_event)`.

@@ -243,16 +243,16 @@ export const makeCell = <S extends object>(
     requirePlainObject(kind, owner, "make()", initial)
     const changed = typeof options?.events === "object" ? options.events : Bus.event<S>(`${name}:changed`)
     const events = options?.events ? { bus: yield* Bus.Bus, event: changed } : undefined
-    const frozen = yield* freezer
-    const first = frozen.freeze(initial)
+    const chosen = yield* freezer
+    const first = chosen.freeze(initial)
     let start = first
     let persisted: Persisted<S> | undefined
     if (options?.persist !== undefined) {
-      const opened = yield* open(owner, name, start, options.persist, frozen, keyed)
+      const opened = yield* open(owner, name, start, options.persist, chosen, keyed)
       persisted = opened.persisted
       start = opened.state
     }
-    const cell = new Cell<S>(kind, owner, first, yield* SubscriptionRef.make(start), events, persisted, frozen)
+    const cell = new Cell<S>(kind, owner, first, yield* SubscriptionRef.make(start), events, persisted, chosen)
     yield* Effect.addFinalizer(() => cell.close())
     return { cell, changed, owner }
   })
