@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import type { Redis } from "effect/persistence"
 import type { SqlClient } from "effect/sql"
 
@@ -24,3 +24,13 @@ export interface Backing {
  */
 export const createTable = (statement: Effect.Effect<unknown, unknown>): Effect.Effect<void> =>
   statement.pipe(Effect.retry({ times: 3 }), Effect.orDie, Effect.asVoid)
+
+/** The failure of a compare-and-set that another node won. */
+export const lostRace: unique symbol = Symbol("lost race")
+
+/**
+ * Runs `attempt` again, after a short random pause (so that racing nodes drift
+ * apart), for as long as it fails with `lostRace`.
+ */
+export const untilWon = <A, E, R>(attempt: Effect.Effect<A, E | typeof lostRace, R>): Effect.Effect<A, E | typeof lostRace, R> =>
+  Effect.retry(attempt, { while: (error) => error === lostRace, schedule: Schedule.jittered(Schedule.spaced("2 millis")) })

@@ -10,10 +10,10 @@
  * @internal
  */
 import { Bus, Persistence, Store } from "@specter-runtime/core"
-import { Cause, Deferred, Effect, HashMap, Option, Queue, Schedule, Schema, type Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Deferred, Effect, HashMap, Option, Queue, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import { Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
-import { type Backing, createTable } from "./backing.ts"
+import { type Backing, createTable, lostRace, untilWon } from "./backing.ts"
 
 interface Row {
   readonly key: string
@@ -165,9 +165,8 @@ class Entries<V> {
 
   /** Whether `f` of `key` was written: tried again, after a short random pause, while another node wins the race. */
   writeKey(key: string, f: (current: Option.Option<V>) => Option.Option<V>) {
-    return this.attempt(key, f).pipe(
-      Effect.flatMap((outcome) => (outcome === "lost" ? Effect.fail(lostRace) : Effect.succeed(outcome === "written"))),
-      Effect.retry({ while: (error) => error === lostRace, schedule: Schedule.jittered(Schedule.spaced("2 millis")) })
+    return untilWon(
+      Effect.flatMap(this.attempt(key, f), (outcome) => (outcome === "lost" ? Effect.fail(lostRace) : Effect.succeed(outcome === "written")))
     )
   }
 
@@ -225,9 +224,6 @@ class Entries<V> {
     })
   }
 }
-
-/** The failure of a compare-and-set that another node won. */
-const lostRace: unique symbol = Symbol("lost race")
 
 /** The rows of store `name` (of `keys` only, when given). */
 const rows = ({ sql, table }: Pick<Engine, "sql" | "table">, name: string, keys?: ReadonlyArray<string>) =>

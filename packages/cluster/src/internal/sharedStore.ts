@@ -10,10 +10,10 @@
  *
  * @internal
  */
-import { Cause, Deferred, Effect, Exit, Queue, Random, Schema, Semaphore, Stream, SubscriptionRef } from "effect"
+import { Cause, Deferred, Effect, Exit, Queue, Schema, Semaphore, Stream, SubscriptionRef } from "effect"
 import { Redis } from "effect/persistence"
 import { SqlClient } from "effect/sql"
-import { type Backing, createTable } from "./backing.ts"
+import { type Backing, createTable, lostRace, untilWon } from "./backing.ts"
 import type { SharedStore } from "../SharedStore.ts"
 
 interface Waiting<A> {
@@ -117,22 +117,18 @@ const attempt = <A>({ sql, table, name, encode, load }: Cell<A>, batch: Readonly
   })
 
 /**
- * Writes `batch` (again after a short random pause while another node wins the
- * race), publishes the new version and completes every update of the batch. A
- * failed write (the database is gone) fails every update of the batch, as a defect.
+ * Writes `batch` (again while another node wins the race, see `untilWon`),
+ * publishes the new version and completes every update of the batch. A failed
+ * write (the database is gone) fails every update of the batch, as a defect.
  */
 const write = <A>(cell: Cell<A>, batch: ReadonlyArray<Waiting<A>>): Effect.Effect<void> =>
   Effect.gen(function*() {
-    while (true) {
-      const done = yield* attempt(cell, batch)
-      if (done !== undefined) {
-        yield* SubscriptionRef.update(cell.ref, (current) => (done.version > current.version ? done : current))
-        yield* Effect.ignore(cell.redis.send("PUBLISH", cell.channel, String(done.version)))
-        batch.forEach((w, i) => Deferred.doneUnsafe(w.deferred, done.results[i]!))
-        return
-      }
-      yield* Effect.sleep(yield* Random.nextBetween(0, 3))
-    }
+    const done = yield* untilWon(
+      Effect.flatMap(attempt(cell, batch), (written) => (written === undefined ? Effect.fail(lostRace) : Effect.succeed(written)))
+    )
+    yield* SubscriptionRef.update(cell.ref, (current) => (done.version > current.version ? done : current))
+    yield* Effect.ignore(cell.redis.send("PUBLISH", cell.channel, String(done.version)))
+    batch.forEach((w, i) => Deferred.doneUnsafe(w.deferred, done.results[i]!))
   }).pipe(Effect.catchCause((cause) =>
     Effect.sync(() => batch.forEach((w) => Deferred.doneUnsafe(w.deferred, Exit.die(Cause.squash(cause)))))
   ))
